@@ -1,0 +1,222 @@
+/* Linear-to-physical translation: the i386 two-level page walk and the TLB model.
+ *
+ *   linear address:  31        22 21        12 11          0
+ *                   +------------+------------+-------------+
+ *                   | PDX (dir)  | PTX (table)|   offset    |
+ *                   +------------+------------+-------------+
+ *   CR3 -> page directory[PDX] -> page table[PTX] -> frame + offset
+ *
+ * Two layers, kept strictly apart:
+ *  - the architectural TLB (tlb.c): sets x ways of cached translations with a replacement
+ *    policy. A hit uses what was cached even if the tables changed since; only CR3 writes,
+ *    INVLPG, task switches with a new CR3 and CR0.PG/WP changes invalidate it.
+ *  - the fast table (this header): a direct-mapped host cache of translations the
+ *    architectural TLB holds *and* whose rights allow the access, with the host address
+ *    already added. A fast hit is one compare and one add. It never holds anything the
+ *    architectural TLB does not, so it cannot change what the guest observes.
+ *
+ * Faults are values: accessors return false and leave the #PF in mmu->fault; the caller (the
+ * CPU) decides how to raise it. Nothing here longjmps. */
+#ifndef PW_MMU_MMU_H
+#define PW_MMU_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mmu/events.h"
+#include "mmu/phys.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE 4096u
+#define PAGE_MASK 0xFFFFF000u
+
+/* PDE/PTE bits (Intel SDM vol. 3, 386 manual 5.2.4) */
+#define PTE_P 0x001u
+#define PTE_RW 0x002u
+#define PTE_US 0x004u
+#define PTE_PWT 0x008u
+#define PTE_PCD 0x010u
+#define PTE_A 0x020u
+#define PTE_D 0x040u
+#define PTE_PS 0x080u
+#define PTE_G 0x100u
+
+/* #PF error code bits */
+#define PF_ERR_P 0x1u /* 0: not present, 1: protection violation */
+#define PF_ERR_W 0x2u /* the access was a write */
+#define PF_ERR_U 0x4u /* the access was made at CPL 3 */
+
+enum mmu_tlb_policy { TLB_LRU, TLB_FIFO, TLB_RANDOM, TLB_PLRU };
+enum mmu_tlb_mode { TLB_SETASSOC, TLB_IDEAL, TLB_OFF };
+
+struct mmu_tlb_config {
+    enum mmu_tlb_mode mode;
+    unsigned sets, ways;       /* TLB_SETASSOC: sets a power of two */
+    enum mmu_tlb_policy policy;
+    uint32_t seed;             /* TLB_RANDOM */
+};
+
+/* Parses a --tlb spec: "off", "ideal", "sets=8,ways=4,policy=lru", "entries=32,ways=4".
+ * Returns 0, or -1 with a one-line message in err. */
+int mmu_tlb_parse(const char *spec, struct mmu_tlb_config *out, char *err, size_t errlen);
+/* The default for a CPU model (386 and 486: 32 entries, 4-way). */
+struct mmu_tlb_config mmu_tlb_default(int cpu_model);
+
+struct mmu_tlb_stats {
+    uint64_t lookups, hits, misses, walks, fills, evictions;
+    uint64_t flushes[PW_FLUSH_NCAUSES];   /* flush operations by cause      */
+    uint64_t flushed[PW_FLUSH_NCAUSES];   /* valid entries dropped by cause */
+    uint64_t stale_uses;                  /* --tlb-check findings           */
+    uint64_t page_faults;
+};
+
+struct mmu_fault {
+    uint32_t lin; /* becomes CR2 */
+    uint32_t err; /* #PF error code */
+};
+
+/* One architectural TLB entry. */
+struct mmu_tlb_entry {
+    uint32_t lin;    /* page-aligned; valid when 'valid' */
+    uint32_t phys;   /* page-aligned physical frame */
+    uint32_t pte;    /* PTE as cached: frame | P | A | D | RW&US combined with the PDE */
+    uint64_t stamp;  /* replacement-policy bookkeeping (LRU time, FIFO order) */
+    bool valid;
+};
+
+/* Fast table: direct mapped by (lin >> 12) & (MMU_FAST_SIZE - 1), one table per
+ * (access kind, user). tag is the page-aligned linear address or MMU_FAST_EMPTY. */
+#define MMU_FAST_BITS 8
+#define MMU_FAST_SIZE (1u << MMU_FAST_BITS)
+#define MMU_FAST_EMPTY 1u
+struct mmu_fast {
+    uint32_t tag;
+    int32_t tlb_index;   /* architectural entry it mirrors (-1 when paging is off) */
+    uintptr_t addend;    /* host pointer = lin + addend */
+};
+
+struct mmu {
+    struct phys *phys;
+    struct pw_events *events;
+    int cpu_model;            /* 386 or 486 */
+    bool paging;              /* CR0.PG */
+    bool wp;                  /* CR0.WP and the model honours it (486+) */
+    uint32_t cr3;
+    bool tlb_check;           /* --tlb-check: re-walk on every hit, report stale uses */
+
+    struct mmu_tlb_config cfg;
+    struct mmu_tlb_entry *tlb; /* sets*ways entries; for TLB_IDEAL a growable table */
+    unsigned tlb_n;
+    uint64_t tick;             /* replacement-policy clock */
+    uint32_t rng;              /* TLB_RANDOM state */
+    uint8_t *plru;             /* TLB_PLRU tree bits, one byte per set */
+    void *ideal_index;         /* TLB_IDEAL lookup structure (tlb.c) */
+    bool touch_on_hit;         /* the policy needs to see hits (LRU, PLRU) */
+
+    struct mmu_tlb_stats stats;
+    struct mmu_fault fault;    /* the last refused access */
+
+    /* Who is running, for stale-use reports; set by the CPU. May be NULL. */
+    uint32_t (*get_eip)(void *opaque);
+    void *get_eip_opaque;
+
+    struct mmu_fast fast[3][2][MMU_FAST_SIZE]; /* [pw_access][user] */
+};
+
+int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,
+             const struct mmu_tlb_config *cfg);
+void mmu_free(struct mmu *m);
+/* Replaces the TLB geometry/policy (flushes). */
+int mmu_set_tlb_config(struct mmu *m, const struct mmu_tlb_config *cfg);
+
+/* Control-register effects, called by the CPU after it changed CR0/CR3. */
+void mmu_set_cr3(struct mmu *m, uint32_t cr3, enum pw_flush_cause cause); /* flushes all */
+void mmu_set_cr0(struct mmu *m, bool pg, bool wp);   /* flushes if PG or WP changed */
+void mmu_invlpg(struct mmu *m, uint32_t lin);
+void mmu_flush_all(struct mmu *m, enum pw_flush_cause cause);
+/* Drops the fast table only (host-side change: A20, windows, watches). Not architectural. */
+void mmu_flush_fast(struct mmu *m);
+
+/* The general, always-correct access path. size 1, 2 or 4; lin may cross a page: both pages
+ * are translated and checked before any byte is read or written. Returns false with
+ * m->fault set on #PF. Fills the fast table when the access may take the fast path later. */
+bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,
+                   uint32_t *val);
+bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val);
+/* Checks that a write of size bytes at lin would succeed (sets A/D as the write would, fills
+ * the TLB) without writing: for instructions that must fault before changing anything. */
+bool mmu_check_write(struct mmu *m, uint32_t lin, unsigned size, bool user);
+
+/* Translation for instruction fetch: host pointer to the byte at lin and the bytes left in
+ * that page. Returns NULL with m->fault set on #PF (fault.err != 0 or fault-kind), or NULL
+ * with *avail = 0 and no fault when the page is not host memory (then fetch bytewise with
+ * mmu_read_slow(..., PW_ACC_FETCH)). */
+const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *avail, bool *faulted);
+
+/* Side-effect-free translation for debuggers and --tlb-check: walks the current tables,
+ * sets no A/D bit, touches no TLB state, publishes nothing. Returns true when the access
+ * would be allowed; *phys, *pde, *pte filled as far as the walk got. */
+bool mmu_probe(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t *phys,
+               uint32_t *pde, uint32_t *pte);
+/* Looks up the architectural TLB for lin without changing it. NULL if absent. */
+const struct mmu_tlb_entry *mmu_tlb_peek(const struct mmu *m, uint32_t lin);
+
+/* ---- inline fast paths ------------------------------------------------------------- */
+
+#if defined(__GNUC__)
+#define MMU_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define MMU_LIKELY(x) (x)
+#endif
+
+void mmu_tlb_touch(struct mmu *m, int32_t idx); /* replacement bookkeeping on a fast hit */
+
+static inline struct mmu_fast *mmu_fast_slot(struct mmu *m, int acc, bool user, uint32_t lin)
+{
+    return &m->fast[acc][user][(lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1)];
+}
+
+static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32_t lin, unsigned size)
+{
+    struct mmu_fast *f = mmu_fast_slot(m, acc, user, lin);
+    if (MMU_LIKELY(f->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
+        if (m->touch_on_hit && f->tlb_index >= 0)
+            mmu_tlb_touch(m, f->tlb_index);
+        if (m->tlb_check && f->tlb_index >= 0)
+            return NULL; /* the checker must see every hit: take the slow path */
+        return (uint8_t *)(uintptr_t)(lin + f->addend);
+    }
+    return NULL;
+}
+
+#define MMU_DEFINE_RW(bits)                                                                \
+    static inline bool mmu_read##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t *v) \
+    {                                                                                      \
+        uint8_t *h = mmu_fast_lookup(m, PW_ACC_READ, user, lin, (bits) / 8);              \
+        if (MMU_LIKELY(h != NULL)) {                                                       \
+            memcpy(v, h, (bits) / 8);                                                      \
+            return true;                                                                   \
+        }                                                                                  \
+        uint32_t t;                                                                        \
+        if (!mmu_read_slow(m, lin, (bits) / 8, user, PW_ACC_READ, &t))                    \
+            return false;                                                                  \
+        *v = (uint##bits##_t)t;                                                            \
+        return true;                                                                       \
+    }                                                                                      \
+    static inline bool mmu_write##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t v) \
+    {                                                                                      \
+        uint8_t *h = mmu_fast_lookup(m, PW_ACC_WRITE, user, lin, (bits) / 8);             \
+        if (MMU_LIKELY(h != NULL)) {                                                       \
+            memcpy(h, &v, (bits) / 8);                                                     \
+            return true;                                                                   \
+        }                                                                                  \
+        return mmu_write_slow(m, lin, (bits) / 8, user, v);                               \
+    }
+
+MMU_DEFINE_RW(8)
+MMU_DEFINE_RW(16)
+MMU_DEFINE_RW(32)
+#undef MMU_DEFINE_RW
+
+#endif
