@@ -10,7 +10,7 @@
 PACKAGES := cmake ninja-build make gcc clang lld llvm libclang-rt-14-dev pkg-config python3 \
             libsdl2-dev libcapstone-dev libunicorn-dev qemu-system-x86 xvfb xauth
 # Extra packages only the benchmarks need.
-BENCH_PACKAGES := bochs bochsbios bochs-term
+BENCH_PACKAGES := bochs bochsbios vgabios
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
