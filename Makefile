@@ -8,7 +8,7 @@
 
 # The one list of Debian packages pagewalk needs (build, run, test).
 PACKAGES := cmake ninja-build make gcc clang lld llvm libclang-rt-14-dev pkg-config python3 \
-            libsdl2-dev libcapstone-dev libunicorn-dev qemu-system-x86 xvfb xauth
+            libsdl2-dev libcapstone-dev libunicorn-dev qemu-system-x86 xvfb xauth psf-unifont
 # Extra packages only the benchmarks need.
 BENCH_PACKAGES := bochs bochsbios vgabios
 
