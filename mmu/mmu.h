@@ -103,7 +103,8 @@ struct mmu {
     bool paging;              /* CR0.PG */
     bool wp;                  /* CR0.WP and the model honours it (486+) */
     uint32_t cr3;
-    bool tlb_check;           /* --tlb-check: re-walk on every hit, report stale uses */
+    bool tlb_check;           /* --tlb-check: re-walk on every hit, report stale uses.
+                                 Change it with mmu_set_tlb_check (drops the fast table). */
 
     struct mmu_tlb_config cfg;
     struct mmu_tlb_entry *tlb; /* sets*ways entries; for TLB_IDEAL a growable table */
@@ -113,8 +114,14 @@ struct mmu {
     uint8_t *plru;             /* TLB_PLRU tree bits, one byte per set */
     void *ideal_index;         /* TLB_IDEAL lookup structure (tlb.c) */
     bool touch_on_hit;         /* the policy needs to see hits (LRU, PLRU) */
+    int32_t tlb_mru;           /* entry used last (-1 with paging off): fast hits on it
+                                  need no replacement bookkeeping */
+    uint32_t epoch;            /* bumped whenever a translation or host pointer may have
+                                  changed (flush, eviction, A20, windows): a CPU that caches
+                                  a code-page pointer compares it */
 
-    struct mmu_tlb_stats stats;
+    struct mmu_tlb_stats stats; /* always up to date, fast-path hits included */
+    uint64_t slow_hits;        /* the part of stats.hits that took the slow path */
     struct mmu_fault fault;    /* the last refused access */
 
     /* Who is running, for stale-use reports; set by the CPU. May be NULL. */
@@ -137,6 +144,11 @@ void mmu_invlpg(struct mmu *m, uint32_t lin);
 void mmu_flush_all(struct mmu *m, enum pw_flush_cause cause);
 /* Drops the fast table only (host-side change: A20, windows, watches). Not architectural. */
 void mmu_flush_fast(struct mmu *m);
+/* Turns --tlb-check on or off at any time (the checker must see every hit, so the fast
+ * table is not used while it is on). */
+void mmu_set_tlb_check(struct mmu *m, bool on);
+/* A copy of the statistics (m->stats may also be read directly). */
+void mmu_get_stats(const struct mmu *m, struct mmu_tlb_stats *out);
 
 /* The general, always-correct access path. size 1, 2 or 4; lin may cross a page: both pages
  * are translated and checked before any byte is read or written. Returns false with
@@ -166,36 +178,55 @@ const struct mmu_tlb_entry *mmu_tlb_peek(const struct mmu *m, uint32_t lin);
 
 #if defined(__GNUC__)
 #define MMU_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MMU_SCALAR(v) __asm__("" : "+r"(v))
 #else
 #define MMU_LIKELY(x) (x)
+#define MMU_SCALAR(v) ((void)0)
 #endif
 
-void mmu_tlb_touch(struct mmu *m, int32_t idx); /* replacement bookkeeping on a fast hit */
+/* Replacement bookkeeping on a fast hit of an entry other than the last one used. */
+void mmu_tlb_touch(struct mmu *m, int32_t idx);
 
 static inline struct mmu_fast *mmu_fast_slot(struct mmu *m, int acc, bool user, uint32_t lin)
 {
     return &m->fast[acc][user][(lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1)];
 }
 
+/* A fast hit: one compare of the page tag (MMU_FAST_EMPTY never matches an aligned page),
+ * one bound check for accesses that would cross the page, two counters. Re-using the entry
+ * used last needs no LRU/PLRU update, which is the common case. The fast table is never
+ * filled while --tlb-check is on, so the checker sees every hit on the slow path. */
+static inline bool mmu_fast_match(const struct mmu_fast *f, uint32_t lin, unsigned size)
+{
+    return f->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size;
+}
+
+static inline uint8_t *mmu_fast_use(struct mmu *m, struct mmu_fast *f, uint32_t lin)
+{
+    /* A TLB hit when the slot mirrors an entry; paging-off slots (index -1) are no lookup. */
+    uint64_t tlb_hit = f->tlb_index >= 0;
+    m->stats.lookups += tlb_hit;
+    MMU_SCALAR(tlb_hit); /* two plain adds: a merged 16-byte vector add stalls on forwarding */
+    m->stats.hits += tlb_hit;
+    if (f->tlb_index != m->tlb_mru && m->touch_on_hit)
+        mmu_tlb_touch(m, f->tlb_index);
+    return (uint8_t *)(uintptr_t)(lin + f->addend);
+}
+
 static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32_t lin, unsigned size)
 {
     struct mmu_fast *f = mmu_fast_slot(m, acc, user, lin);
-    if (MMU_LIKELY(f->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
-        if (m->touch_on_hit && f->tlb_index >= 0)
-            mmu_tlb_touch(m, f->tlb_index);
-        if (m->tlb_check && f->tlb_index >= 0)
-            return NULL; /* the checker must see every hit: take the slow path */
-        return (uint8_t *)(uintptr_t)(lin + f->addend);
-    }
+    if (MMU_LIKELY(mmu_fast_match(f, lin, size)))
+        return mmu_fast_use(m, f, lin);
     return NULL;
 }
 
 #define MMU_DEFINE_RW(bits)                                                                \
     static inline bool mmu_read##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t *v) \
     {                                                                                      \
-        uint8_t *h = mmu_fast_lookup(m, PW_ACC_READ, user, lin, (bits) / 8);              \
-        if (MMU_LIKELY(h != NULL)) {                                                       \
-            memcpy(v, h, (bits) / 8);                                                      \
+        struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_READ, user, lin);                     \
+        if (MMU_LIKELY(mmu_fast_match(f, lin, (bits) / 8))) {                              \
+            memcpy(v, mmu_fast_use(m, f, lin), (bits) / 8);                                \
             return true;                                                                   \
         }                                                                                  \
         uint32_t t;                                                                        \
@@ -206,9 +237,9 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
     }                                                                                      \
     static inline bool mmu_write##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t v) \
     {                                                                                      \
-        uint8_t *h = mmu_fast_lookup(m, PW_ACC_WRITE, user, lin, (bits) / 8);             \
-        if (MMU_LIKELY(h != NULL)) {                                                       \
-            memcpy(h, &v, (bits) / 8);                                                     \
+        struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_WRITE, user, lin);                    \
+        if (MMU_LIKELY(mmu_fast_match(f, lin, (bits) / 8))) {                              \
+            memcpy(mmu_fast_use(m, f, lin), &v, (bits) / 8);                               \
             return true;                                                                   \
         }                                                                                  \
         return mmu_write_slow(m, lin, (bits) / 8, user, v);                               \

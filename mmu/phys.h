@@ -62,6 +62,7 @@ struct phys {
      * a window mapped, a watch bit set): the MMU drops its fast paths. */
     void (*changed)(void *opaque);
     void *changed_opaque;
+    bool win_over_ram;  /* a window covers some RAM (then windows are decoded first) */
 };
 
 /* Returns 0, or -1 when memory cannot be allocated. ram_size is a multiple of 4 KiB. */
@@ -82,9 +83,10 @@ static inline uint32_t phys_mask_a20(const struct phys *p, uint32_t addr)
 }
 
 /* What backs the page containing addr (A20 already applied by the caller or not: these
- * apply it). Host pointer to the byte at addr when the page is directly addressable host
- * memory (RAM, ROM, HOSTMEM), else NULL. *writable says whether plain stores are allowed
- * (false for ROM and for frames with watch bits). */
+ * apply it). Host pointer to the byte at addr when the whole 4 KiB page is directly
+ * addressable host memory (RAM, ROM, HOSTMEM) and not read-watched, else NULL. *writable
+ * (may be NULL) says whether plain stores are allowed: false for ROM and for frames with
+ * PHYS_F_WATCH_W or PHYS_F_CODE, whose writes must reach phys_write. */
 uint8_t *phys_host_ptr(struct phys *p, uint32_t addr, bool *writable);
 
 /* Slow, always-correct accesses (dispatch to RAM, ROM, windows, open bus). size 1, 2 or 4;

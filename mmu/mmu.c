@@ -1,0 +1,346 @@
+/* The MMU's access paths: translate through the architectural TLB (tlb.c) or a walk
+ * (walk.c), check, then touch the physical bus (phys.c); keep the fast table in step.
+ *
+ * The rules that make the TLB model truthful (Intel 386 manual 5.3, SDM vol. 3A 4.10):
+ *  - a hit uses the cached frame and rights, whatever the tables say now;
+ *  - only present, permitted translations are cached (a not-present walk caches nothing);
+ *  - a write through an entry cached without D goes back to the tables to set D, and the
+ *    entry is then refreshed from that walk (SDM 4.8: D is set in the PTE in memory);
+ *  - a page fault removes the faulting page's entry (SDM 4.10.4.1), so a fault caused by a
+ *    stale, too-restrictive entry happens at most once per page;
+ *  - CR3 writes, task switches with a new CR3 and CR0.PG/WP changes flush everything,
+ *    INVLPG one page. */
+#include "mmu/mmu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu/internal.h"
+
+static void count_flush(struct mmu *m, enum pw_flush_cause cause, uint32_t lin, uint32_t n);
+
+static void on_phys_changed(void *opaque)
+{
+    mmu_flush_fast(opaque);
+}
+
+int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,
+             const struct mmu_tlb_config *cfg)
+{
+    memset(m, 0, sizeof *m);
+    m->phys = phys;
+    m->events = events;
+    m->cpu_model = cpu_model;
+    m->tlb_mru = -1;
+    struct mmu_tlb_config def = mmu_tlb_default(cpu_model);
+    if (!cfg)
+        cfg = &def;
+    if (mmu_tlb_config_check(cfg, NULL, 0) != 0 || mmu_tlb_alloc(m, cfg) != 0) {
+        mmu_tlb_release(m);
+        return -1;
+    }
+    mmu_fast_clear(m);
+    phys->changed = on_phys_changed;
+    phys->changed_opaque = m;
+    return 0;
+}
+
+void mmu_free(struct mmu *m)
+{
+    mmu_tlb_release(m);
+    if (m->phys && m->phys->changed_opaque == m) {
+        m->phys->changed = NULL;
+        m->phys->changed_opaque = NULL;
+    }
+}
+
+int mmu_set_tlb_config(struct mmu *m, const struct mmu_tlb_config *cfg)
+{
+    if (mmu_tlb_config_check(cfg, NULL, 0) != 0)
+        return -1;
+    struct mmu_tlb_config old = m->cfg;
+    count_flush(m, PW_FLUSH_API, 0, mmu_tlb_drop_all(m));
+    mmu_tlb_release(m);
+    mmu_fast_clear(m);
+    m->tlb_mru = m->paging ? -2 : -1;
+    if (mmu_tlb_alloc(m, cfg) != 0) {
+        mmu_tlb_release(m);
+        if (mmu_tlb_alloc(m, &old) != 0) { /* fall back to walking every access */
+            mmu_tlb_release(m);
+            m->cfg.mode = TLB_OFF;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- invalidation ---- */
+
+static void count_flush(struct mmu *m, enum pw_flush_cause cause, uint32_t lin, uint32_t n)
+{
+    m->stats.flushes[cause]++;
+    m->stats.flushed[cause] += n;
+    if (PW_WANTS(m->events, PW_EV_TLB_FLUSH)) {
+        struct pw_event ev = { .kind = PW_EV_TLB_FLUSH };
+        ev.flush.cause = (uint8_t)cause;
+        ev.flush.lin = lin;
+        ev.flush.entries = n;
+        pw_events_publish(m->events, &ev);
+    }
+}
+
+void mmu_flush_all(struct mmu *m, enum pw_flush_cause cause)
+{
+    count_flush(m, cause, 0, mmu_tlb_drop_all(m));
+}
+
+void mmu_set_cr3(struct mmu *m, uint32_t cr3, enum pw_flush_cause cause)
+{
+    m->cr3 = cr3;
+    mmu_flush_all(m, cause);
+}
+
+void mmu_invlpg(struct mmu *m, uint32_t lin)
+{
+    int32_t idx = mmu_tlb_find(m, lin);
+    if (idx >= 0)
+        mmu_tlb_drop(m, idx);
+    count_flush(m, PW_FLUSH_INVLPG, lin & PAGE_MASK, idx >= 0);
+}
+
+void mmu_get_stats(const struct mmu *m, struct mmu_tlb_stats *out)
+{
+    *out = m->stats;
+}
+
+void mmu_set_cr0(struct mmu *m, bool pg, bool wp)
+{
+    bool wp_eff = wp && m->cpu_model >= 486; /* CR0.WP does not exist on the 386 */
+    if (pg == m->paging && wp_eff == m->wp)
+        return;
+    uint32_t n = mmu_tlb_drop_all(m);
+    m->paging = pg;
+    m->wp = wp_eff;
+    mmu_fast_clear(m); /* paging-off slots (linear = physical) go too */
+    m->tlb_mru = pg ? -2 : -1;
+    count_flush(m, PW_FLUSH_CR0, 0, n);
+}
+
+void mmu_flush_fast(struct mmu *m)
+{
+    mmu_fast_clear(m);
+}
+
+void mmu_set_tlb_check(struct mmu *m, bool on)
+{
+    m->tlb_check = on;
+    mmu_fast_clear(m);
+}
+
+/* ---- translation ---- */
+
+static bool raise_pf(struct mmu *m, uint32_t lin, uint32_t err)
+{
+    m->fault.lin = lin;
+    m->fault.err = err;
+    m->stats.page_faults++;
+    if (PW_WANTS(m->events, PW_EV_PAGE_FAULT)) {
+        struct pw_event ev = { .kind = PW_EV_PAGE_FAULT };
+        ev.pf.lin = lin;
+        ev.pf.err = err;
+        pw_events_publish(m->events, &ev);
+    }
+    return false;
+}
+
+/* The PTE as a TLB entry holds it: frame, P, A, D as the tables had it (or set by this
+ * access), the cache bits, and the rights combined over both levels. */
+static uint32_t cached_pte(const struct mmu_walk *w, enum pw_access acc)
+{
+    uint32_t d = (w->pte & PTE_D) || acc == PW_ACC_WRITE ? PTE_D : 0;
+    return w->phys | PTE_P | PTE_A | d | (w->pte & (PTE_PWT | PTE_PCD)) | w->rights;
+}
+
+/* --tlb-check: compare a hit with the current tables (without side effects). */
+static void check_stale(struct mmu *m, const struct mmu_tlb_entry *e, uint32_t lin,
+                        enum pw_access acc, bool user)
+{
+    struct mmu_walk w;
+    mmu_walk(m, lin, acc, user, false, &w);
+    bool present = (w.pde & PTE_P) && (w.pte & PTE_P);
+    if (present && w.phys == e->phys && w.rights == (e->pte & (PTE_RW | PTE_US)))
+        return;
+    m->stats.stale_uses++;
+    if (PW_WANTS(m->events, PW_EV_TLB_STALE)) {
+        struct pw_event ev = { .kind = PW_EV_TLB_STALE };
+        ev.stale.eip = m->get_eip ? m->get_eip(m->get_eip_opaque) : 0;
+        ev.stale.lin = lin;
+        ev.stale.cached_phys = e->phys;
+        ev.stale.cached_pte = e->pte;
+        ev.stale.current_pte = present ? w.pte : 0;
+        ev.stale.acc = (uint8_t)acc;
+        pw_events_publish(m->events, &ev);
+    }
+}
+
+/* Translates the page of lin for one access. On success *phys is the page-aligned frame
+ * (before the A20 gate) and *idx the TLB entry used (-1: none, the fast table may not
+ * mirror it). On #PF, m->fault is set, the event published, and false returned. */
+static bool translate(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t *phys,
+                      int32_t *idx)
+{
+    struct mmu_walk w;
+    *idx = -1;
+    if (!m->paging) {
+        *phys = lin & PAGE_MASK;
+        return true;
+    }
+    m->stats.lookups++;
+    int32_t i = mmu_tlb_find(m, lin);
+    if (i >= 0) {
+        m->stats.hits++;
+        m->slow_hits++;
+        struct mmu_tlb_entry *e = &m->tlb[i];
+        mmu_tlb_use(m, i);
+        if (m->tlb_check)
+            check_stale(m, e, lin, acc, user);
+        if (!mmu_rights_allow(m, e->pte & (PTE_RW | PTE_US), acc, user)) {
+            mmu_tlb_drop(m, i);
+            uint32_t err = PF_ERR_P | (acc == PW_ACC_WRITE ? PF_ERR_W : 0) | (user ? PF_ERR_U : 0);
+            return raise_pf(m, lin, err);
+        }
+        if (acc == PW_ACC_WRITE && !(e->pte & PTE_D)) {
+            /* First write through an entry filled by a read: walk again to set D. */
+            if (!mmu_walk(m, lin, acc, user, true, &w)) {
+                mmu_tlb_drop(m, i);
+                return raise_pf(m, lin, w.err);
+            }
+            mmu_fast_drop_entry(m, i); /* the frame may differ from what was cached */
+            e->phys = w.phys;
+            e->pte = cached_pte(&w, acc);
+        }
+        *phys = e->phys;
+        *idx = i;
+        return true;
+    }
+    m->stats.misses++;
+    if (!mmu_walk(m, lin, acc, user, true, &w))
+        return raise_pf(m, lin, w.err);
+    *phys = w.phys;
+    *idx = mmu_tlb_fill(m, lin, w.phys, cached_pte(&w, acc));
+    return true;
+}
+
+/* After a successful single-page access: let later ones of the same kind take the fast
+ * path when the rules allow (see mmu.h). */
+static void fast_fill(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t phys,
+                      int32_t idx)
+{
+    if (m->paging) {
+        if (idx < 0 || m->tlb_check)
+            return;
+        if (acc == PW_ACC_WRITE && !(m->tlb[idx].pte & PTE_D))
+            return;
+    }
+    struct mmu_fast *f = mmu_fast_slot(m, acc, user, lin);
+    if (f->tag == (lin & PAGE_MASK) && f->tlb_index == idx)
+        return; /* already there (the access came here only for a bound or a check) */
+    bool writable;
+    uint8_t *host = phys_host_ptr(m->phys, phys, &writable);
+    if (!host || (acc == PW_ACC_WRITE && !writable))
+        return;
+    f->tag = lin & PAGE_MASK;
+    f->tlb_index = idx;
+    f->addend = (uintptr_t)host - (uintptr_t)(lin & PAGE_MASK);
+}
+
+/* Translates every page an access touches (one or two) before anything is done, so a fault
+ * on the second page leaves memory untouched. CR2 for the second page is its first byte. */
+struct span {
+    uint32_t phys[2]; /* page frames */
+    int32_t idx[2];
+    uint32_t off, first; /* offset in page 1, bytes in page 1 */
+    bool split;
+};
+
+static bool translate_span(struct mmu *m, uint32_t lin, unsigned size, enum pw_access acc,
+                           bool user, struct span *s)
+{
+    s->off = lin & ~PAGE_MASK;
+    s->split = s->off + size > PAGE_SIZE;
+    s->first = s->split ? PAGE_SIZE - s->off : size;
+    if (!translate(m, lin, acc, user, &s->phys[0], &s->idx[0]))
+        return false;
+    if (s->split && !translate(m, (lin & PAGE_MASK) + PAGE_SIZE, acc, user, &s->phys[1],
+                               &s->idx[1]))
+        return false;
+    return true;
+}
+
+static uint32_t span_addr(const struct span *s, unsigned i)
+{
+    return i < s->first ? s->phys[0] + s->off + i : s->phys[1] + (i - s->first);
+}
+
+bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,
+                   uint32_t *val)
+{
+    struct span s;
+    if (!translate_span(m, lin, size, acc, user, &s))
+        return false;
+    if (!s.split) {
+        *val = phys_read_lin(m->phys, s.phys[0] + s.off, size, lin);
+        fast_fill(m, lin, acc, user, s.phys[0], s.idx[0]);
+        return true;
+    }
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= phys_read_lin(m->phys, span_addr(&s, i), 1, lin + i) << (8 * i);
+    *val = v;
+    return true;
+}
+
+bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val)
+{
+    struct span s;
+    if (!translate_span(m, lin, size, PW_ACC_WRITE, user, &s))
+        return false;
+    if (!s.split) {
+        phys_write_lin(m->phys, s.phys[0] + s.off, size, val, lin);
+        fast_fill(m, lin, PW_ACC_WRITE, user, s.phys[0], s.idx[0]);
+        return true;
+    }
+    for (unsigned i = 0; i < size; i++)
+        phys_write_lin(m->phys, span_addr(&s, i), 1, (val >> (8 * i)) & 0xFF, lin + i);
+    return true;
+}
+
+bool mmu_check_write(struct mmu *m, uint32_t lin, unsigned size, bool user)
+{
+    struct span s;
+    return translate_span(m, lin, size, PW_ACC_WRITE, user, &s);
+}
+
+const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *avail, bool *faulted)
+{
+    uint32_t left = PAGE_SIZE - (lin & ~PAGE_MASK);
+    *faulted = false;
+    *avail = 0;
+    uint8_t *h = mmu_fast_lookup(m, PW_ACC_FETCH, user, lin, 1);
+    if (h) {
+        *avail = left;
+        return h;
+    }
+    uint32_t phys;
+    int32_t idx;
+    if (!translate(m, lin, PW_ACC_FETCH, user, &phys, &idx)) {
+        *faulted = true;
+        return NULL;
+    }
+    fast_fill(m, lin, PW_ACC_FETCH, user, phys, idx);
+    h = phys_host_ptr(m->phys, phys | (lin & ~PAGE_MASK), NULL);
+    if (!h)
+        return NULL;
+    *avail = left;
+    return h;
+}
