@@ -97,6 +97,7 @@ enum cpu_stop {
 
 /* Called before each instruction while installed (debugger, breakpoints). Return true to
  * stop before executing it (cpu_run returns CPU_STOP_REQUEST with EIP at it). */
+struct cpu;
 typedef bool (*cpu_step_hook)(void *opaque, struct cpu *c);
 
 struct cpu_lazyflags {
@@ -140,6 +141,18 @@ struct cpu {
     jmp_buf *fault_jmp;          /* the step loop's recovery point */
 
     void *internal;              /* interpreter-private data (decode caches, ...) */
+
+    /* ---- system half: event delivery bookkeeping (cpu/except.c) ---- */
+    int sys_deliver_vec;         /* exception being delivered while fault_depth > 0 */
+    int sys_df_first, sys_df_second; /* the pair that made a double fault (shutdown report) */
+    bool sys_ext;                /* delivering an external event: EXT bit in error codes */
+
+    /* ---- core caches (cpu/cpu.c; recomputed by cpu_mode_changed) ---- */
+    bool code32;                 /* CS.D outside V86: default operand/address size 32 */
+    bool pm_checks;              /* PE && !VM: segment type/rights are checked */
+    bool prev_pe;                /* CR0.PE at the last cpu_mode_changed (CPL rule) */
+    int exc_vec;                 /* the exception cpu_raise() is unwinding with */
+    uint32_t exc_err;
 };
 
 /* Lifecycle. cpu_init returns 0, or -1 on an unsupported model. */

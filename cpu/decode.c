@@ -1,0 +1,253 @@
+/* Instruction fetch, prefixes and ModRM/SIB addressing (Intel 386 manual 17.2: instruction
+ * format; tables 17-2 and 17-3 for the 16- and 32-bit addressing forms). */
+#include "cpu/decode.h"
+
+/* Opens a new fetch window at CS:EIP and returns its first byte. */
+uint8_t decode_fetch_slow(struct cpu *c, struct insn *i)
+{
+    if (!c->code32)
+        c->eip &= 0xFFFF; /* IP wraps inside a 16-bit code segment */
+    uint32_t eip = c->eip;
+    const struct cpu_seg *cs = &c->seg[SEG_CS];
+    if (eip > cs->limit)
+        cpu_raise(c, EXC_GP, 0);
+    uint32_t lin = cs->base + eip;
+    uint64_t avail = (uint64_t)cs->limit - eip + 1;
+    if (!c->code32 && avail > 0x10000u - eip)
+        avail = 0x10000u - eip;
+    uint32_t page_left = PAGE_SIZE - (lin & ~PAGE_MASK);
+    if (avail > page_left)
+        avail = page_left;
+    bool user = cpu_user(c);
+    const uint8_t *h = mmu_fast_lookup(c->mmu, PW_ACC_FETCH, user, lin, 1);
+    if (!h) {
+        uint32_t av = 0;
+        bool faulted = false;
+        h = mmu_fetch_ptr(c->mmu, lin, user, &av, &faulted);
+        if (!h) {
+            if (faulted)
+                cpu_raise_pf(c);
+            /* Not host memory (MMIO, open bus): one byte at a time. */
+            uint32_t v;
+            if (!mmu_read_slow(c->mmu, lin, 1, user, PW_ACC_FETCH, &v))
+                cpu_raise_pf(c);
+            i->p = i->end = NULL;
+            c->eip++;
+            return (uint8_t)v;
+        }
+        if (av < avail)
+            avail = av;
+    }
+    i->p = h + 1;
+    i->end = h + avail;
+    c->eip++;
+    return h[0];
+}
+
+/* Effective address of a memory ModRM operand. Default segment SS for BP/EBP/ESP based
+ * forms, DS otherwise; a segment-override prefix wins. */
+void decode_modrm_ea(struct cpu *c, struct insn *i, uint8_t m)
+{
+    unsigned mod = m >> 6, rm = m & 7;
+    uint32_t ea;
+    bool ss = false;
+    const uint32_t *g = c->gpr;
+
+    if (!i->a32) {
+        switch (rm) {
+        case 0: ea = g[R_EBX] + g[R_ESI]; break;
+        case 1: ea = g[R_EBX] + g[R_EDI]; break;
+        case 2: ea = g[R_EBP] + g[R_ESI]; ss = true; break;
+        case 3: ea = g[R_EBP] + g[R_EDI]; ss = true; break;
+        case 4: ea = g[R_ESI]; break;
+        case 5: ea = g[R_EDI]; break;
+        case 6:
+            if (mod == 0) {
+                ea = fetch16(c, i);
+            } else {
+                ea = g[R_EBP];
+                ss = true;
+            }
+            break;
+        default: ea = g[R_EBX]; break;
+        }
+        /* only the low 16 bits of each register count: mask at the end is equivalent */
+        if (mod == 1)
+            ea += (uint32_t)(int32_t)(int8_t)fetch8(c, i);
+        else if (mod == 2)
+            ea += fetch16(c, i);
+        ea &= 0xFFFF;
+    } else {
+        if (rm == 4) {
+            uint8_t sib = fetch8(c, i);
+            unsigned base = sib & 7, idx = (sib >> 3) & 7, scale = sib >> 6;
+            if (base == 5 && mod == 0) {
+                ea = fetch32(c, i);
+            } else {
+                ea = g[base];
+                if (base == R_ESP || base == R_EBP)
+                    ss = true;
+                if (base == R_ESP)
+                    i->base_esp = true;
+            }
+            if (idx != 4)
+                ea += g[idx] << scale;
+        } else if (rm == 5 && mod == 0) {
+            ea = fetch32(c, i);
+        } else {
+            ea = g[rm];
+            if (rm == R_EBP)
+                ss = true;
+        }
+        if (mod == 1)
+            ea += (uint32_t)(int32_t)(int8_t)fetch8(c, i);
+        else if (mod == 2)
+            ea += fetch32(c, i);
+    }
+    i->ea = ea;
+    if (i->seg_ovr < 0)
+        i->seg = ss ? SEG_SS : SEG_DS;
+}
+
+/* LOCK is allowed only on the read-modify-write instructions with a memory destination
+ * (386 manual 17.2.2.11, "LOCK"); anything else is #UD. Peeks at the ModRM byte without
+ * consuming it. */
+static bool lock_ok(struct cpu *c, struct insn *i, unsigned op)
+{
+    uint32_t eip = c->eip;
+    struct insn save = *i;
+    uint8_t m = fetch8(c, i);
+    c->eip = eip;
+    *i = save;
+    unsigned mod = m >> 6, reg = (m >> 3) & 7;
+    if (mod == 3)
+        return false;
+    if (op < 0x40)
+        return (op & 7) <= 1 && (op >> 3) != 7;
+    switch (op) {
+    case 0x80: case 0x81: case 0x83: return reg != 7;
+    case 0x86: case 0x87: return true;
+    case 0xF6: case 0xF7: return reg == 2 || reg == 3;
+    case 0xFE: case 0xFF: return reg <= 1;
+    case 0x1AB: case 0x1B3: case 0x1BB: return true;
+    case 0x1BA: return reg >= 5;
+    case 0x1B0: case 0x1B1: case 0x1C0: case 0x1C1: return c->model >= CPU_486;
+    default: return false;
+    }
+}
+
+/* Prefix bytes are table entries too: each records its effect and dispatches the next byte,
+ * so an instruction without prefixes costs one indirect call (any order; the last segment
+ * override and the last REP win). The 386 refuses instructions longer than 15 bytes. */
+static inline void dispatch_next(struct cpu *c, struct insn *i)
+{
+    uint32_t len = c->eip - c->insn_eip;
+    if (!c->code32)
+        len &= 0xFFFF;
+    if (unlikely(len >= 15))
+        cpu_raise(c, EXC_GP, 0);
+    uint8_t b = fetch8(c, i);
+    i->b = b;
+    cpu_optab[b](c, i);
+}
+
+void op_prefix_seg(struct cpu *c, struct insn *i)
+{
+    static const int8_t which[8] = {SEG_ES, SEG_CS, SEG_SS, SEG_DS, -1, -1, -1, -1};
+    int s = (i->b & 0xF0) == 0x60 ? (i->b == 0x64 ? SEG_FS : SEG_GS) : which[(i->b >> 3) & 3];
+    i->seg_ovr = (int8_t)s;
+    i->seg = (uint8_t)s;
+    dispatch_next(c, i);
+}
+void op_prefix_opsize(struct cpu *c, struct insn *i)
+{
+    i->op32 = !c->code32;
+    dispatch_next(c, i);
+}
+void op_prefix_addrsize(struct cpu *c, struct insn *i)
+{
+    i->a32 = !c->code32;
+    dispatch_next(c, i);
+}
+void op_prefix_rep(struct cpu *c, struct insn *i)
+{
+    i->rep = i->b;
+    dispatch_next(c, i);
+}
+void op_escape_0f(struct cpu *c, struct insn *i)
+{
+    uint8_t b = fetch8(c, i);
+    i->b = b;
+    if (unlikely(i->lock) && !lock_ok(c, i, 0x100u | b))
+        cpu_raise(c, EXC_UD, CPU_NO_ERR);
+    cpu_optab[0x100u | b](c, i);
+}
+/* LOCK: the remaining prefixes are read here so the opcode can be checked. */
+void op_prefix_lock(struct cpu *c, struct insn *i)
+{
+    i->lock = true;
+    for (;;) {
+        if ((uint16_t)(c->eip - c->insn_eip) >= 15)
+            cpu_raise(c, EXC_GP, 0);
+        uint8_t b = fetch8(c, i);
+        i->b = b;
+        switch (b) {
+        case 0x26: case 0x2E: case 0x36: case 0x3E:
+            i->seg_ovr = (int8_t)((b >> 3) & 3);
+            i->seg = (uint8_t)i->seg_ovr;
+            continue;
+        case 0x64: case 0x65:
+            i->seg_ovr = b == 0x64 ? SEG_FS : SEG_GS;
+            i->seg = (uint8_t)i->seg_ovr;
+            continue;
+        case 0x66: i->op32 = !c->code32; continue;
+        case 0x67: i->a32 = !c->code32; continue;
+        case 0xF0: continue;
+        case 0xF2: case 0xF3: i->rep = b; continue;
+        case 0x0F: op_escape_0f(c, i); return;
+        default:
+            if (!lock_ok(c, i, b))
+                cpu_raise(c, EXC_UD, CPU_NO_ERR);
+            cpu_optab[b](c, i);
+            return;
+        }
+    }
+}
+
+/* Executes one instruction at CS:EIP. The fetch window is opened inline when the code
+ * page is in the MMU's fast table (the common case). */
+void cpu_exec_insn(struct cpu *c)
+{
+    struct insn i;
+    i.op32 = i.a32 = c->code32;
+    i.seg_ovr = -1;
+    i.seg = SEG_DS;
+    i.rep = 0;
+    i.lock = false;
+    i.base_esp = false;
+    i.p = i.end = NULL;
+    const struct cpu_seg *cs = &c->seg[SEG_CS];
+    uint32_t eip = c->eip;
+    if (likely(c->code32 && eip <= cs->limit)) {
+        uint32_t lin = cs->base + eip;
+        struct mmu *m = c->mmu;
+        struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, cpu_user(c), lin);
+        if (likely(f->tag == (lin & PAGE_MASK) && f->tlb_index < 0)) {
+            /* paging off (no TLB bookkeeping on a hit): open the window here */
+            uint64_t avail = (uint64_t)cs->limit - eip + 1;
+            uint32_t page_left = PAGE_SIZE - (lin & ~PAGE_MASK);
+            i.p = (const uint8_t *)(uintptr_t)(lin + f->addend);
+            i.end = i.p + (avail < page_left ? (uint32_t)avail : page_left);
+        } else if (likely(f->tag == (lin & PAGE_MASK) && !m->tlb_check)) {
+            if (m->touch_on_hit)
+                mmu_tlb_touch(m, f->tlb_index);
+            uint64_t avail = (uint64_t)cs->limit - eip + 1;
+            uint32_t page_left = PAGE_SIZE - (lin & ~PAGE_MASK);
+            i.p = (const uint8_t *)(uintptr_t)(lin + f->addend);
+            i.end = i.p + (avail < page_left ? (uint32_t)avail : page_left);
+        }
+    }
+    uint8_t b = fetch8(c, &i);
+    i.b = b;
+    cpu_optab[b](c, &i);
+}

@@ -1,0 +1,248 @@
+/* Instruction decoding: the per-instruction context, instruction fetch from a host pointer
+ * into the current code page, prefixes, ModRM/SIB effective addresses and operand access.
+ *
+ * Fetch: i->p .. i->end is a window of host bytes that are inside the current code page,
+ * inside the CS limit and (16-bit code) below IP 0x10000; the common case reads a byte and
+ * bumps two pointers. Leaving the window goes through decode_fetch_slow(), which checks the
+ * limit (#GP(0)), translates the next page (#PF with CR2 on that page) and opens a new
+ * window. */
+#ifndef PW_CPU_DECODE_H
+#define PW_CPU_DECODE_H
+
+#include <string.h>
+
+#include "cpu/flags.h"
+#include "cpu/internal.h"
+
+struct insn {
+    const uint8_t *p, *end; /* fetch window (host memory) */
+    uint32_t ea;            /* effective address (offset) of the memory operand */
+    uint8_t b;              /* opcode byte (second byte for 0F xx) */
+    uint8_t mod, reg, rm;
+    uint8_t seg;            /* segment of the memory operand (default or override) */
+    int8_t seg_ovr;         /* -1: none */
+    uint8_t rep;            /* 0, 0xF2 (REPNE) or 0xF3 (REP/REPE) */
+    bool op32, a32, lock;
+    bool base_esp;          /* ESP was the base register (POP Ev adjusts) */
+};
+
+typedef void (*cpu_op_fn)(struct cpu *c, struct insn *i);
+extern const cpu_op_fn cpu_optab[512]; /* [0x000..0x0FF] one byte, [0x100..0x1FF] 0F xx */
+
+/* decode.c */
+uint8_t decode_fetch_slow(struct cpu *c, struct insn *i);
+void decode_modrm_ea(struct cpu *c, struct insn *i, uint8_t modrm);
+void cpu_exec_insn(struct cpu *c);
+
+static inline uint8_t fetch8(struct cpu *c, struct insn *i)
+{
+    if (likely(i->p < i->end)) {
+        c->eip++;
+        return *i->p++;
+    }
+    return decode_fetch_slow(c, i);
+}
+static inline uint16_t fetch16(struct cpu *c, struct insn *i)
+{
+    if (likely(i->end - i->p >= 2)) {
+        uint16_t v;
+        memcpy(&v, i->p, 2);
+        i->p += 2;
+        c->eip += 2;
+        return v;
+    }
+    uint16_t lo = fetch8(c, i);
+    return lo | (uint16_t)(fetch8(c, i) << 8);
+}
+static inline uint32_t fetch32(struct cpu *c, struct insn *i)
+{
+    if (likely(i->end - i->p >= 4)) {
+        uint32_t v;
+        memcpy(&v, i->p, 4);
+        i->p += 4;
+        c->eip += 4;
+        return v;
+    }
+    uint32_t lo = fetch16(c, i);
+    return lo | ((uint32_t)fetch16(c, i) << 16);
+}
+/* Iv/Iz: 16 or 32 bits by operand size */
+static inline uint32_t fetch_iv(struct cpu *c, struct insn *i)
+{
+    return i->op32 ? fetch32(c, i) : fetch16(c, i);
+}
+
+/* Reads the ModRM byte; computes the effective address for memory forms. */
+static inline void decode_modrm(struct cpu *c, struct insn *i)
+{
+    uint8_t m = fetch8(c, i);
+    i->mod = m >> 6;
+    i->reg = (m >> 3) & 7;
+    i->rm = m & 7;
+    if (i->mod != 3)
+        decode_modrm_ea(c, i, m);
+}
+
+/* ---- registers ---- */
+static inline uint8_t get_r8(const struct cpu *c, unsigned r)
+{
+    return r < 4 ? (uint8_t)c->gpr[r] : (uint8_t)(c->gpr[r - 4] >> 8);
+}
+static inline void set_r8(struct cpu *c, unsigned r, uint8_t v)
+{
+    if (r < 4)
+        c->gpr[r] = (c->gpr[r] & ~0xFFu) | v;
+    else
+        c->gpr[r - 4] = (c->gpr[r - 4] & ~0xFF00u) | ((uint32_t)v << 8);
+}
+static inline void set_r16(struct cpu *c, unsigned r, uint16_t v)
+{
+    c->gpr[r] = (c->gpr[r] & ~0xFFFFu) | v;
+}
+static inline uint32_t get_rv(const struct cpu *c, struct insn *i, unsigned r)
+{
+    return i->op32 ? c->gpr[r] : (c->gpr[r] & 0xFFFF);
+}
+static inline void set_rv(struct cpu *c, struct insn *i, unsigned r, uint32_t v)
+{
+    if (i->op32)
+        c->gpr[r] = v;
+    else
+        set_r16(c, r, (uint16_t)v);
+}
+
+/* ---- segmented memory (inline fast path; mem.c has the checks and the slow path) ---- */
+uint32_t seg_check_slow(struct cpu *c, int sreg, uint32_t off, unsigned size, bool write);
+
+/* Linear address of sreg:off after the limit and rights checks (#GP/#SS). */
+static inline uint32_t seg_lin(struct cpu *c, int sreg, uint32_t off, unsigned size, bool write)
+{
+    const struct cpu_seg *s = &c->seg[sreg];
+    /* Fast: a present, writable, expand-up data segment (what real mode and flat kernels
+     * use) needs only the limit compare. */
+    if (likely((s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks) &&
+               (uint64_t)off + size - 1 <= s->limit))
+        return s->base + off;
+    return seg_check_slow(c, sreg, off, size, write);
+}
+
+static inline bool cpu_user(const struct cpu *c) { return c->cpl == 3; }
+
+static inline uint8_t mem_read8(struct cpu *c, int sreg, uint32_t off)
+{
+    uint32_t lin = seg_lin(c, sreg, off, 1, false);
+    uint8_t v;
+    if (unlikely(!mmu_read8(c->mmu, lin, cpu_user(c), &v)))
+        cpu_raise_pf(c);
+    return v;
+}
+static inline uint16_t mem_read16(struct cpu *c, int sreg, uint32_t off)
+{
+    uint32_t lin = seg_lin(c, sreg, off, 2, false);
+    uint16_t v;
+    if (unlikely(!mmu_read16(c->mmu, lin, cpu_user(c), &v)))
+        cpu_raise_pf(c);
+    return v;
+}
+static inline uint32_t mem_read32(struct cpu *c, int sreg, uint32_t off)
+{
+    uint32_t lin = seg_lin(c, sreg, off, 4, false);
+    uint32_t v;
+    if (unlikely(!mmu_read32(c->mmu, lin, cpu_user(c), &v)))
+        cpu_raise_pf(c);
+    return v;
+}
+static inline void mem_write8(struct cpu *c, int sreg, uint32_t off, uint8_t v)
+{
+    uint32_t lin = seg_lin(c, sreg, off, 1, true);
+    if (unlikely(!mmu_write8(c->mmu, lin, cpu_user(c), v)))
+        cpu_raise_pf(c);
+}
+static inline void mem_write16(struct cpu *c, int sreg, uint32_t off, uint16_t v)
+{
+    uint32_t lin = seg_lin(c, sreg, off, 2, true);
+    if (unlikely(!mmu_write16(c->mmu, lin, cpu_user(c), v)))
+        cpu_raise_pf(c);
+}
+static inline void mem_write32(struct cpu *c, int sreg, uint32_t off, uint32_t v)
+{
+    uint32_t lin = seg_lin(c, sreg, off, 4, true);
+    if (unlikely(!mmu_write32(c->mmu, lin, cpu_user(c), v)))
+        cpu_raise_pf(c);
+}
+static inline uint32_t mem_readv(struct cpu *c, struct insn *i, int sreg, uint32_t off)
+{
+    return i->op32 ? mem_read32(c, sreg, off) : mem_read16(c, sreg, off);
+}
+static inline void mem_writev(struct cpu *c, struct insn *i, int sreg, uint32_t off, uint32_t v)
+{
+    if (i->op32)
+        mem_write32(c, sreg, off, v);
+    else
+        mem_write16(c, sreg, off, (uint16_t)v);
+}
+
+/* ---- E operands (ModRM r/m) ---- */
+static inline uint8_t get_Eb(struct cpu *c, struct insn *i)
+{
+    return i->mod == 3 ? get_r8(c, i->rm) : mem_read8(c, i->seg, i->ea);
+}
+static inline void set_Eb(struct cpu *c, struct insn *i, uint8_t v)
+{
+    if (i->mod == 3)
+        set_r8(c, i->rm, v);
+    else
+        mem_write8(c, i->seg, i->ea, v);
+}
+static inline uint32_t get_Ev(struct cpu *c, struct insn *i)
+{
+    return i->mod == 3 ? get_rv(c, i, i->rm) : mem_readv(c, i, i->seg, i->ea);
+}
+static inline void set_Ev(struct cpu *c, struct insn *i, uint32_t v)
+{
+    if (i->mod == 3)
+        set_rv(c, i, i->rm, v);
+    else
+        mem_writev(c, i, i->seg, i->ea, v);
+}
+static inline uint16_t get_Ew(struct cpu *c, struct insn *i)
+{
+    return i->mod == 3 ? (uint16_t)c->gpr[i->rm] : mem_read16(c, i->seg, i->ea);
+}
+static inline void set_Ew(struct cpu *c, struct insn *i, uint16_t v)
+{
+    if (i->mod == 3)
+        set_r16(c, i->rm, v);
+    else
+        mem_write16(c, i->seg, i->ea, v);
+}
+/* Checks that the memory operand can be written (for instructions that must fault before
+ * changing any register, e.g. XCHG, CMPXCHG). */
+void mem_check_write(struct cpu *c, int sreg, uint32_t off, unsigned size);
+
+/* cpu.c: the interrupt shadow (STI, MOV SS, POP SS) and HLT. */
+void cpu_set_shadow(struct cpu *c);
+void cpu_enter_halt(struct cpu *c);
+/* True when a REP string instruction should stop after the current element so that an
+ * interrupt (or a stop request) can be served; it restarts at the same EIP afterwards. */
+bool cpu_break_wanted(const struct cpu *c);
+
+/* Size index for lazy flags: 0 (8-bit), 1 (16), 2 (32). */
+static inline unsigned v_sz(const struct insn *i) { return i->op32 ? 2 : 1; }
+
+/* Near transfers: 16-bit operand size truncates the new IP; a target beyond the CS limit
+ * faults on the branch itself (386 manual 17.2.2.11, JMP: "#GP(0) if the destination is
+ * beyond the code segment limit"). */
+static inline void jump_to(struct cpu *c, struct insn *i, uint32_t target)
+{
+    if (!i->op32)
+        target &= 0xFFFF;
+    if (unlikely(target > c->seg[SEG_CS].limit))
+        cpu_raise(c, EXC_GP, 0);
+    c->eip = target;
+}
+
+/* Stack pointer helpers for the current SS size. */
+static inline bool stack32(const struct cpu *c) { return SEG_ATTR_DB(c->seg[SEG_SS].attr) && !cpu_v86(c); }
+
+#endif
