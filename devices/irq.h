@@ -18,7 +18,10 @@ static inline void irq_set(const struct irq_line *l, bool level)
 }
 static inline void irq_raise(const struct irq_line *l) { irq_set(l, true); }
 static inline void irq_lower(const struct irq_line *l) { irq_set(l, false); }
-/* An edge-triggered pulse: raise then lower. */
+/* Raise then lower. On the 8259A an edge-triggered request whose line falls before the
+ * CPU's INTA vanishes (a spurious IRQ 7/15 if INTR was already seen), so a device that
+ * wants an interrupt holds its line high until it is serviced; a pulse is only seen by a
+ * line owner that latches it. */
 static inline void irq_pulse(const struct irq_line *l)
 {
     irq_set(l, true);

@@ -19,4 +19,17 @@
 /* 10 ns per instruction: a nominal 100 MIPS machine. */
 #define VTIME_NS_PER_INSN 10u
 
+/* A device's view of the clock: the board supplies "what time is it now" (the current
+ * instruction count converted to ns, exact even in the middle of a run slice), so a port
+ * access can bring the device up to date before answering. A NULL now_ns reads as 0. */
+struct vclock {
+    uint64_t (*now_ns)(void *opaque);
+    void *opaque;
+};
+
+static inline uint64_t vclock_now(const struct vclock *c)
+{
+    return c->now_ns ? c->now_ns(c->opaque) : 0;
+}
+
 #endif
