@@ -22,12 +22,15 @@ static u8 cmos(u8 reg)
 	return inb(0x71);
 }
 
-static u32 bcd(u8 v) { return (v & 15) + (v >> 4) * 10; }
+static int rtc_binary;          /* status register B bit 2: values are binary, not BCD */
+static u32 bcd(u8 v) { return rtc_binary ? v : (v & 15) + (v >> 4) * 10u; }
 
-/* Seconds since 1970 from the RTC (BCD, 24-hour; MC146818 datasheet). */
+/* Seconds since 1970 from the RTC (24-hour mode assumed; MC146818 datasheet: registers
+ * 0/2/4/7/8/9, BCD unless status register B bit 2). */
 static void time_init(void)
 {
 	u32 sec, min, hour, day, mon, year;
+	rtc_binary = cmos(0x0B) & 0x04;
 	do {
 		sec = bcd(cmos(0));
 		min = bcd(cmos(2));

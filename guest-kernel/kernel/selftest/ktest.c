@@ -98,7 +98,8 @@ static void test_memory(void)
     T(b0[99999] == 7);
 
     struct pw_pageinfo pi;
-    T(pw_pageinfo(big, &pi) == 0 && pi.present && pi.count == 1);
+    big[0] = 'x';                               /* present, private, dirty */
+    T(pw_pageinfo(big, &pi) == 0 && pi.present && pi.writable && pi.count == 1);
     int p = fork();
     if (!p)
         exit(pw_pageinfo(big, &pi) == 0 && pi.count == 2 && !pi.writable ? 0 : 1);
