@@ -29,6 +29,8 @@
 extern u32 pg_dir[1024];
 
 extern unsigned char mem_map[PAGING_PAGES];
+/* pw_layout.c: the description outside viewers read (ABI.md, "Introspection") */
+void pw_layout_init(const void *map, u32 elem);
 extern u32 HIGH_MEMORY;
 extern u32 buffer_memory_end;
 

@@ -121,6 +121,11 @@ void mem_init(u32 start_mem, u32 end_mem)
 	}
 	if (mm_alloc_mode == ALLOC_BUDDY)
 		buddy_init(MAP_NR(start_mem), MAP_NR(end_mem));
+	/* tell outside viewers which array holds the counts */
+	if (mm_alloc_mode == ALLOC_SHORT)
+		pw_layout_init(mem_map16, 2);
+	else
+		pw_layout_init(mem_map, 1);
 }
 
 static void zero_page(u32 page)
