@@ -100,7 +100,7 @@ static void stop_now(struct monitor *m, struct breakpoint *b, const char *fmt, .
     vsnprintf(m->stop_why + off, sizeof m->stop_why - (size_t)off, fmt, ap);
     va_end(ap);
     m->stopped = true;
-    cpu_request_stop(m->cpu);
+    pc_request_stop(m->pc, PC_STOP_BREAK, NULL);
     if (b && b->temp)
         b->kind = (enum bp_kind) - 1; /* swept after the stop */
 }
