@@ -277,14 +277,17 @@ static void draw_faults(struct overlay *o, int y)
             return;
         fault_explain(r, f);
         fclose(f);
-        /* two lines per fault: the first line and the explanation, wrapped to 80 columns */
+        /* each line of the explanation wrapped to the panel's 80 columns */
         int lines = 0;
-        for (char *line = strtok(buf, "\n"); line && lines < 3; line = strtok(NULL, "\n")) {
+        for (char *line = strtok(buf, "\n"); line && lines < 5; line = strtok(NULL, "\n")) {
             while (*line == ' ')
                 line++;
-            for (size_t off = 0; off < strlen(line) && lines < 3; off += 78, lines++) {
-                text(o, lines ? 16 : 0, y, lines ? 78 : 80, k == 1 ? FG : DIM, "%.78s", line + off);
+            size_t len = strlen(line);
+            for (size_t off = 0; off < len && lines < 5 && y < OVERLAY_H - 16; off += lines ? 78 : 80) {
+                int w = lines ? 78 : 80;
+                text(o, lines ? 16 : 0, y, w, k == 1 ? FG : DIM, "%.*s", w, line + off);
                 y += 16;
+                lines++;
             }
         }
         free(buf);

@@ -22,6 +22,8 @@ static int monitor_runner(void *opaque, uint64_t n)
     s->rc->max_insns = limit;
     pc->stop = PC_RUNNING;
     pc->stop_msg[0] = 0;
+    pc->cpu.stop_request = false; /* the request that ended the previous run is served */
+    cpu_set_intr(&pc->cpu, pc->cpu.intr);
     enum pc_stop why = pc_run(pc, s->rc);
     if (why == PC_STOP_BREAK)
         return 0;
