@@ -47,6 +47,25 @@ void runstats_free(struct runstats *s)
         pw_events_unsubscribe(&s->pc->events, on_event, s);
 }
 
+void runstats_print_faults(const struct runstats *s, FILE *out)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < RS_NKINDS; i++)
+        total += s->faults[i];
+    fprintf(out, "page faults by kind: %llu", (unsigned long long)total);
+    const char *sep = " (";
+    for (int i = 0; i < RS_NKINDS; i++)
+        if (s->faults[i]) {
+            fprintf(out, "%s%s %llu", sep, runstats_kind_names[i], (unsigned long long)s->faults[i]);
+            sep = ", ";
+        }
+    if (total)
+        fputc(')', out);
+    fprintf(out, "\nexceptions %llu, interrupts %llu, task switches %llu, CR3 writes %llu, INVLPG %llu\n",
+            (unsigned long long)s->exceptions, (unsigned long long)s->interrupts,
+            (unsigned long long)s->task_switches, (unsigned long long)s->cr3_writes, (unsigned long long)s->invlpgs);
+}
+
 static const char *const causes[PW_FLUSH_NCAUSES] = {"cr3", "invlpg", "task_switch", "cr0", "cr4", "host"};
 
 void runstats_print(const struct runstats *s, FILE *out)

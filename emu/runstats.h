@@ -26,6 +26,8 @@ extern const char *const runstats_kind_names[RS_NKINDS];
 int runstats_init(struct runstats *s, struct pc *pc, const struct symtab *syms);
 void runstats_free(struct runstats *s);
 void runstats_print(const struct runstats *s, FILE *out);
+/* Only what the board's own --stats lines do not say: faults by kind, exceptions, switches. */
+void runstats_print_faults(const struct runstats *s, FILE *out);
 int runstats_write_json(const struct runstats *s, const char *path);
 
 #endif

@@ -222,7 +222,7 @@ int session_close(struct session *s, bool print_stats)
         }
     }
     if (print_stats && s->stats_on)
-        runstats_print(&s->stats, stderr);
+        runstats_print_faults(&s->stats, stderr);
     if (s->o.stats_json && s->stats_on && runstats_write_json(&s->stats, s->o.stats_json)) {
         fprintf(stderr, "pagewalk: --stats-json %s: cannot write it\n", s->o.stats_json);
         rc = -1;
