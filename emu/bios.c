@@ -10,6 +10,10 @@
 
 /* ------------------------------------------------------------------ guest memory */
 
+/* The services run for real-mode callers, where a linear address is physical (through the
+ * A20 gate). A V86 caller under paging would need the page tables; BIOS calls from V86
+ * monitors are not supported (they see physical memory). */
+
 static uint32_t a20(struct pc *pc, uint32_t lin) { return phys_mask_a20(&pc->phys, lin); }
 
 uint8_t bios_rd8(struct pc *pc, uint32_t lin) { return (uint8_t)phys_read(&pc->phys, a20(pc, lin), 1); }
@@ -262,9 +266,54 @@ static void post_pic_pit(struct pc *pc)
 
 static void bios_boot(struct pc *pc, uint8_t drive);
 
+static uint8_t cmos_rd_post(struct pc *pc)
+{
+    bios_outb(pc, 0x70, 0x0F);
+    return bios_inb(pc, 0x71);
+}
+
+/* A CPU reset with a CMOS shutdown code that asks to resume a program (IBM AT BIOS,
+ * "shutdown status byte"): 05h EOI then jump via 40:67, 0Ah jump via 40:67, 0Bh IRET and
+ * 0Ch RETF with SS:SP from 40:67. Returns false for a normal POST. */
+static bool bios_resume(struct pc *pc)
+{
+    struct cpu *c = &pc->cpu;
+    uint8_t code = cmos_rd_post(pc);
+    if (code != 0x05 && code != 0x0A && code != 0x0B && code != 0x0C)
+        return false;
+    bios_outb(pc, 0x70, 0x0F);
+    bios_outb(pc, 0x71, 0x00);
+    uint16_t off = bios_rd16(pc, 0x467), seg = bios_rd16(pc, 0x469);
+    if (code == 0x05) {
+        bios_outb(pc, 0xA0, 0x20);
+        bios_outb(pc, 0x20, 0x20);
+    }
+    if (code == 0x05 || code == 0x0A) {
+        cpu_set_seg_raw(c, SEG_CS, seg);
+        c->eip = off;
+        return true;
+    }
+    /* 0Bh/0Ch: 40:67 holds SS:SP; the return address (and flags) are on that stack. */
+    cpu_set_seg_raw(c, SEG_SS, seg);
+    uint32_t sp = off;
+    uint16_t ip = bios_rd16(pc, bios_seg_off(seg, (uint16_t)sp));
+    uint16_t cs = bios_rd16(pc, bios_seg_off(seg, (uint16_t)(sp + 2)));
+    sp += 4;
+    if (code == 0x0B) {
+        cpu_set_eflags(c, bios_rd16(pc, bios_seg_off(seg, (uint16_t)sp)) | 0x2);
+        sp += 2;
+    }
+    c->gpr[R_ESP] = (uint16_t)sp;
+    cpu_set_seg_raw(c, SEG_CS, cs);
+    c->eip = ip;
+    return true;
+}
+
 static void bios_post(struct pc *pc)
 {
     struct bios *b = &pc->bios;
+    if (bios_resume(pc))
+        return;
     /* Interrupt vector table: every vector at the IRET stub, then the BIOS's own. */
     for (int v = 0; v < 256; v++)
         set_vec_rom(pc, v, b->layout_dflt);
@@ -520,6 +569,35 @@ static void bios_int15(struct pc *pc)
             return;
         }
         b->waiting = false;
+        SETH(c, R_EAX, 0);
+        bios_set_cf(pc, false);
+        return;
+    }
+    case 0x87: {
+        /* Block move (used by loaders to reach memory above 1 MiB): CX words from the
+         * source to the destination descriptor of the GDT at ES:SI (entries 2 and 3: base
+         * in bytes 2-4 and 7). The AT BIOS does it in protected mode with A20 on and
+         * restores the gate afterwards; so does this. */
+        uint32_t gdt = cpu_seg_lin(c, SEG_ES, R16(c, R_ESI));
+        uint32_t src = bios_rd32(pc, gdt + 0x12) & 0xFFFFFF;
+        src |= (uint32_t)bios_rd8(pc, gdt + 0x17) << 24;
+        uint32_t dst = bios_rd32(pc, gdt + 0x1A) & 0xFFFFFF;
+        dst |= (uint32_t)bios_rd8(pc, gdt + 0x1F) << 24;
+        uint32_t len = (uint32_t)R16(c, R_ECX) * 2;
+        if (R16(c, R_ECX) > 0x8000) {
+            SETH(c, R_EAX, 0x01);
+            bios_set_cf(pc, true);
+            return;
+        }
+        bool a20 = pc->phys.a20;
+        phys_set_a20(&pc->phys, true);
+        uint8_t chunk[256];
+        for (uint32_t done = 0; done < len; done += sizeof chunk) {
+            uint32_t n = len - done < sizeof chunk ? len - done : (uint32_t)sizeof chunk;
+            phys_read_block(&pc->phys, src + done, chunk, n);
+            phys_write_block(&pc->phys, dst + done, chunk, n);
+        }
+        phys_set_a20(&pc->phys, a20);
         SETH(c, R_EAX, 0);
         bios_set_cf(pc, false);
         return;

@@ -92,6 +92,8 @@ static void scroll(struct pc *pc, unsigned page, bool up, unsigned n, uint8_t at
         c2 = COLS - 1;
     if (r1 > r2 || c1 > c2)
         return;
+    if (up && pc->before_scroll)
+        pc->before_scroll(pc->before_scroll_opaque, pc);
     unsigned height = r2 - r1 + 1;
     if (n == 0 || n > height)
         n = height;

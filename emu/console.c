@@ -95,6 +95,10 @@ size_t console_poll(struct console *con, uint8_t *buf, size_t cap)
                 con->quit = true;
                 break;
             }
+            if (b == 'c' || b == 'C') {
+                con->monitor = true;   /* the run loop hands over to the monitor */
+                break;
+            }
             if (b != 0x01 && b != 'a')
                 continue;             /* unknown escape: dropped */
             b = 0x01;

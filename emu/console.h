@@ -1,5 +1,5 @@
 /* The terminal as the guest's console (headless): stdin in raw mode when it is a tty
- * (restored at exit, also on fatal signals), Ctrl-A x to quit, Ctrl-A a for a literal
+ * (restored at exit, also on fatal signals), Ctrl-A x to quit, Ctrl-A c for the monitor, Ctrl-A a for a literal
  * Ctrl-A, and SIGINT/SIGTERM turned into a polite stop request. */
 #ifndef PW_EMU_CONSOLE_H
 #define PW_EMU_CONSOLE_H
@@ -15,6 +15,7 @@ struct console {
     bool eof;            /* stdin reached end of file */
     bool escape;         /* the previous byte was Ctrl-A */
     bool quit;           /* Ctrl-A x seen */
+    bool monitor;        /* Ctrl-A c seen: enter the monitor */
 };
 
 /* Installs the signal handlers; puts the terminal in raw mode when read_stdin and a tty. */

@@ -25,6 +25,7 @@ void fault_capture(struct fault_record *r, struct cpu *c, struct guest *g, uint3
             break;
     if (!g || !guest_refresh(g))
         return;
+    r->low_mem = g->l.low_mem;
     if ((r->pte & PTE_P) && (r->pte & PAGE_MASK) >= g->l.low_mem) {
         uint32_t idx = ((r->pte & PAGE_MASK) - g->l.low_mem) >> PAGE_SHIFT;
         if (idx < g->l.npages) {
@@ -47,6 +48,9 @@ void fault_capture(struct fault_record *r, struct cpu *c, struct guest *g, uint3
 const char *fault_kind(const struct fault_record *r)
 {
     bool present = r->err & PF_ERR_P, write = r->err & PF_ERR_W;
+    /* 0.11's un_wp_page copies every page below LOW_MEM: those are never counted */
+    if (present && write && r->low_mem && (r->pte & PAGE_MASK) < r->low_mem && !((r->pde & r->pte) & PTE_RW))
+        return "cow-copy";
     if (present && write && !((r->pde & r->pte) & PTE_RW) && ((r->err & PF_ERR_U) ? (r->pde & r->pte & PTE_US) : 1))
         return r->count > 1 ? "cow-copy" : r->count == 1 ? "cow-reuse" : "write-protect";
     if (present)
@@ -86,7 +90,10 @@ void fault_explain(const struct fault_record *r, FILE *out)
     }
     pte_bits_str(r->pte, bits, sizeof bits);
     fprintf(out, "  page present: PTE 0x%08x (%s)", r->pte, bits);
-    if (!strcmp(kind, "cow-copy"))
+    if (!strcmp(kind, "cow-copy") && r->count < 0)
+        fprintf(out, ", read-only, below LOW_MEM (the kernel's low memory, shared since the first fork and never "
+                     "counted) -> copy-on-write: do_wp_page copies it to a new frame\n");
+    else if (!strcmp(kind, "cow-copy"))
         fprintf(out, ", read-only, shared by %d -> copy-on-write: do_wp_page copies it to a new frame\n", r->count);
     else if (!strcmp(kind, "cow-reuse"))
         fprintf(out, ", read-only, count 1 -> nobody else maps it: do_wp_page makes it writable in place\n");

@@ -17,6 +17,7 @@ struct fault_record {
     uint32_t pde, pte;       /* as the tables said when it faulted (0: not reached) */
     int count;               /* mem_map count of the mapped frame, -1 unknown */
     int task_slot;           /* -1 unknown */
+    uint32_t low_mem;        /* the guest's LOW_MEM (0 unknown) */
     uint32_t task_start, task_end_data;
     uint8_t code[16];        /* the faulting instruction's bytes */
     int code_len;

@@ -17,6 +17,9 @@
 #include "emu/options.h"
 #include "emu/pc.h"
 #include "emu/runloop.h"
+#include "emu/screenlog.h"
+#include "emu/compare.h"
+#include "emu/session.h"
 
 /* The RTC's time at virtual time 0 on the virtual clock: fixed, so runs are reproducible
  * (2026-01-01 00:00:00 UTC). */
@@ -95,25 +98,22 @@ static void print_stats(const struct pc *pc)
             (unsigned long long)s->page_faults, (unsigned long long)s->stale_uses);
 }
 
-/* The visible VGA text; trim_tail drops the blank lines at the bottom (for the terminal;
- * --screen-dump keeps all 25). */
-static int write_screen(const struct pc *pc, FILE *f, bool trim_tail)
+/* The visible VGA text, all 25 rows, honouring the CRTC start address. */
+static int write_screen(const struct pc *pc, FILE *f)
 {
     size_t need = vga_screen_text(&pc->vga, NULL, 0);
     char *buf = malloc(need + 1);
     if (!buf)
         return -1;
     vga_screen_text(&pc->vga, buf, need + 1);
-    if (trim_tail) {
-        size_t n = strlen(buf);
-        while (n >= 2 && buf[n - 1] == '\n' && buf[n - 2] == '\n')
-            buf[--n] = '\0';
-        if (n == 1 && buf[0] == '\n')
-            buf[0] = '\0';
-    }
     fputs(buf, f);
     free(buf);
     return 0;
+}
+
+static void screen_before_scroll(void *opaque, struct pc *pc)
+{
+    screenlog_poll(opaque, &pc->vga, pc_now_ns(pc), pc->com[0].tx_count > 0, true);
 }
 
 int main(int argc, char **argv)
@@ -130,6 +130,31 @@ int main(int argc, char **argv)
         printf("pagewalk %s\n", PAGEWALK_VERSION);
         return 0;
     }
+    if (o.compare[0]) {
+        /* The same run twice: every other option is common to both. */
+        char **common = calloc((size_t)argc, sizeof *common);
+        int n = 0;
+        for (int i = 1; common && i < argc; i++) {
+            if (!strcmp(argv[i], "--compare")) {
+                i += 2;
+                continue;
+            }
+            if (!strncmp(argv[i], "--compare=", 10)) {
+                i += 1;
+                continue;
+            }
+            common[n++] = argv[i];
+        }
+        char self[4096];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0)
+            snprintf(self, sizeof self, "%s", argv[0]);
+        else
+            self[len] = 0;
+        int st = common ? compare_run(self, o.compare[0], o.compare[1], n, common, stdout) : 1;
+        free(common);
+        return st;
+    }
 
     /* The positional image: a floppy when it has a floppy's size, else the first hard disk. */
     if (o.image) {
@@ -141,7 +166,9 @@ int main(int argc, char **argv)
             return die2(err);
     }
     bool bundled = false;
-    if (!o.fd[0].path && !o.fd[1].path && !o.hd[0].path && !o.hd[1].path) {
+    /* No disk at all: the bundled one, unless a firmware image was given (firmware may
+     * well run without any disk). */
+    if (!o.fd[0].path && !o.fd[1].path && !o.hd[0].path && !o.hd[1].path && !o.bios) {
         if (access(PW_DEFAULT_DISK, F_OK)) {
             fprintf(stderr, "pagewalk: no image given and the bundled disk %s is missing "
                             "(build it with 'make', or pass an image)\n", PW_DEFAULT_DISK);
@@ -196,6 +223,7 @@ int main(int argc, char **argv)
         if (n != 0x10000 && n != 0x20000) {
             snprintf(err, sizeof err, "--bios %s: a firmware image is 64 KiB or 128 KiB, not %zu bytes",
                      o.bios, n);
+            free(rom);
             return die2(err);
         }
         cfg.bios_image = rom;
@@ -203,15 +231,18 @@ int main(int argc, char **argv)
     }
 
     struct sink com1, com2, dbg;
-    if (sink_open(&com1, o.serial ? o.serial : "stdio", "--serial", err, sizeof err) ||
-        sink_open(&com2, o.serial2 ? o.serial2 : "none", "--serial2", err, sizeof err) ||
-        sink_open(&dbg, o.debugcon ? o.debugcon : "none", "--debugcon", err, sizeof err))
-        return die2(err);
-
     struct run_ctx rc;
     memset(&rc, 0, sizeof rc);
-    if (typer_init(&rc.typer, o.type_text))
+    if (typer_init(&rc.typer, o.type_text)) {
+        free(rom);
         return die2("--type: the text is too long (at most 1024 keys)");
+    }
+    if (sink_open(&com1, o.serial ? o.serial : "stdio", "--serial", err, sizeof err) ||
+        sink_open(&com2, o.serial2 ? o.serial2 : "none", "--serial2", err, sizeof err) ||
+        sink_open(&dbg, o.debugcon ? o.debugcon : "none", "--debugcon", err, sizeof err)) {
+        free(rom);
+        return die2(err);
+    }
     rc.max_insns = o.max_insns;
     rc.host_clock = o.clock == PW_CLOCK_HOST;
     /* Headless: no window exists yet (the SDL2 overlay is another piece of work), so the
@@ -224,6 +255,9 @@ int main(int argc, char **argv)
     }
     if (pc_init(pc, &cfg, drives, err, sizeof err)) {
         fprintf(stderr, "pagewalk: %s\n", err);
+        free(rom);
+        pc_free(pc);
+        free(pc);
         return 1;
     }
     free(rom);
@@ -234,13 +268,36 @@ int main(int argc, char **argv)
     pc->debugcon_out = sink_byte;
     pc->debugcon_opaque = &dbg;
 
+    /* Headless with the terminal as the console: if the guest writes only to the VGA
+     * screen, its lines are copied to the terminal (unless stdout carries the debug
+     * console, whose transcript must stay clean). */
+    static struct screenlog screen;
+    screenlog_init(&screen, com1.is_stdout && !dbg.is_stdout ? stdout : NULL);
+    rc.screen = &screen;
+    pc->before_scroll = screen_before_scroll;
+    pc->before_scroll_opaque = &screen;
+
     struct console con;
     console_open(&con, com1.is_stdout);
     rc.con = &con;
+    if (con.raw)
+        fprintf(stderr, "pagewalk: the terminal is the guest's console (COM1); Ctrl-A x quits\r\n");
     rc.stdin_uart = com1.is_stdout ? 0 : -1;
     (void)bundled;
 
-    enum pc_stop why = pc_run(pc, &rc);
+    struct session_opts so = {
+        .symbols = o.symbols, .bundled = bundled, .monitor = o.monitor, .script = o.script,
+        .headless = o.headless, .snapshot = o.snapshot, .trace = o.trace,
+        .trace_chrome = o.trace_chrome, .stats_json = o.stats_json,
+    };
+    static struct session sess;
+    if (session_open(&sess, pc, &rc, &so, err, sizeof err)) {
+        console_close(&con);
+        fprintf(stderr, "pagewalk: %s\n", err);
+        return 2;
+    }
+    enum pc_stop why = session_run(&sess);
+    bool status_files_failed = false;
     console_close(&con);
     fflush(stdout);
     if (com1.f && !com1.is_stdout)
@@ -250,28 +307,29 @@ int main(int argc, char **argv)
     if (dbg.f && !dbg.is_stdout)
         fclose(dbg.f);
 
-    /* The guest never used COM1 and the terminal is its console: show the VGA screen. */
-    if (com1.is_stdout && pc->com[0].tx_count == 0 && !dbg.is_stdout) {
-        if (con.tty)
-            fputs("\n", stdout);
-        write_screen(pc, stdout, true);
-        fflush(stdout);
-    }
+    /* The guest never used COM1 and the terminal is its console: the rest of the screen. */
+    screenlog_finish(&screen, &pc->vga, pc->com[0].tx_count > 0);
+    screenlog_free(&screen);
+    fflush(stdout);
     if (o.screen_dump) {
         FILE *f = fopen(o.screen_dump, "w");
-        if (!f || write_screen(pc, f, false))
+        if (!f || write_screen(pc, f))
             fprintf(stderr, "pagewalk: --screen-dump %s: %s\n", o.screen_dump, strerror(errno));
         if (f)
             fclose(f);
     }
 
+    if (con.tty && pc->com[0].tx_count)
+        fputc('\n', stderr);                 /* the guest's prompt has no newline yet */
     fprintf(stderr, "pagewalk: %s\n", pc->stop_msg[0] ? pc->stop_msg : "stopped");
     if (pc->sys.post_seen)
         fprintf(stderr, "pagewalk: last POST code %02Xh\n", pc->sys.post_code);
     if (o.stats)
         print_stats(pc);
+    if (session_close(&sess, o.stats))
+        status_files_failed = true;
 
-    int status = 0;
+    int status = status_files_failed ? 1 : 0;
     if (why == PC_STOP_EXIT)
         status = pc->exit_status;
     else if (why == PC_STOP_SHUTDOWN)

@@ -18,7 +18,7 @@ const char options_usage[] =
     "Disks (read-only unless FILE,rw: guest writes go to an in-memory overlay, lost at exit):\n"
     "  --fda FILE, --fdb FILE      floppy images (geometry from the size)\n"
     "  --hda SPEC, --hdb SPEC      hard-disk images, SPEC = FILE[,rw][,chs=C/H/S]\n"
-    "                              (geometry: 16 heads x 63 sectors when it divides the size)\n"
+    "                              (derived geometry: 16 heads x 63 sectors, whole cylinders)\n"
     "  --boot a|c                  boot drive (default: c when there is a hard disk)\n"
     "  --bios FILE                 use a 64 KiB/128 KiB firmware image instead of the built-in BIOS\n"
     "Machine:\n"
@@ -34,8 +34,24 @@ const char options_usage[] =
     "  --type TEXT                 type TEXT on the PS/2 keyboard once the guest reads it;\n"
     "                              escapes: \\n Enter, \\t Tab, \\b Backspace, \\e Esc, \\\\, \\p pause\n"
     "                              (terminal input goes to COM1, --type to the keyboard only)\n"
-    "  --headless                  no window: the guest console is the terminal\n"
+    "  --headless                  no window: the guest console is the terminal (COM1; a guest\n"
+    "                              that only writes to the VGA screen has its lines copied there)\n"
     "  --screen-dump FILE          write the VGA text screen to FILE when the run ends\n"
+    "Seeing it:\n"
+    "  (a window with the console, the page map, page tables, TLB and faults opens when a\n"
+    "   display works and --headless is not given)\n"
+    "  --monitor                   start paused in the monitor (help lists its commands);\n"
+    "                              Ctrl-A c in the terminal or F11 in the window enters it\n"
+    "  --script FILE               run monitor commands from FILE, then let the run finish\n"
+    "  --symbols FILE              guest symbols (ELF or System.map; default: the bundled\n"
+    "                              kernel's when booting the bundled disk)\n"
+    "  --snapshot FILE.png         write the overlay picture at the end of the run\n"
+    "  --trace FILE.jsonl          every machine event as one JSON object per line\n"
+    "  --trace-chrome FILE.json    page faults, TLB flushes, task switches and counters in\n"
+    "                              Chrome trace format (Perfetto, chrome://tracing)\n"
+    "  --stats-json FILE           the run statistics as JSON\n"
+    "  --compare \"A\" \"B\"          run twice, with options A then B (plus the others given),\n"
+    "                              and print the statistics side by side\n"
     "Running:\n"
     "  --max-instructions N        stop after N instructions\n"
     "  --clock virtual|host        device time from the instruction count (default, reproducible)\n"
@@ -139,7 +155,7 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
 
         /* Flags without a value. */
         static const char *const flags[] = {"--help", "-h", "--version", "--tlb-check",
-                                            "--headless", "--stats", NULL};
+                                            "--headless", "--stats", "--monitor", NULL};
         bool is_flag = false;
         for (int k = 0; flags[k]; k++)
             is_flag |= !strcmp(name, flags[k]);
@@ -160,13 +176,16 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
                 o->headless = true;
             else if (!strcmp(name, "--stats"))
                 o->stats = true;
+            else if (!strcmp(name, "--monitor"))
+                o->monitor = true;
             continue;
         }
 
         static const char *const valued[] = {
             "--fda", "--fdb", "--hda", "--hdb", "--boot", "--mem", "--cpu", "--tlb", "--append",
             "--serial", "--serial2", "--debugcon", "--max-instructions", "--clock", "--type",
-            "--screen-dump", "--bios", NULL};
+            "--screen-dump", "--bios", "--script", "--symbols", "--snapshot", "--trace",
+            "--trace-chrome", "--stats-json", "--compare", NULL};
         bool known = false;
         for (int k = 0; valued[k]; k++)
             known |= !strcmp(name, valued[k]);
@@ -237,6 +256,27 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
             if (!*val)
                 return fail(err, errlen, "--screen-dump: empty file name");
             o->screen_dump = val;
+        } else if (!strcmp(name, "--compare")) {
+            if (i + 1 >= argc)
+                return fail(err, errlen, "--compare needs two option strings: --compare \"A\" \"B\"");
+            o->compare[0] = val;
+            o->compare[1] = argv[++i];
+        } else if (!strcmp(name, "--script") || !strcmp(name, "--symbols") || !strcmp(name, "--snapshot") ||
+                   !strcmp(name, "--trace") || !strcmp(name, "--trace-chrome") || !strcmp(name, "--stats-json")) {
+            if (!*val)
+                return fail(err, errlen, "%s: empty file name", name);
+            if (!strcmp(name, "--script"))
+                o->script = val;
+            else if (!strcmp(name, "--symbols"))
+                o->symbols = val;
+            else if (!strcmp(name, "--snapshot"))
+                o->snapshot = val;
+            else if (!strcmp(name, "--trace"))
+                o->trace = val;
+            else if (!strcmp(name, "--trace-chrome"))
+                o->trace_chrome = val;
+            else
+                o->stats_json = val;
         } else if (!strcmp(name, "--bios")) {
             if (!*val)
                 return fail(err, errlen, "--bios: empty file name");

@@ -42,6 +42,15 @@ struct pw_options {
     const char *type_text;
     const char *screen_dump;
     const char *bios;
+    /* Looking at the machine (emu/session.h) */
+    bool monitor;              /* --monitor: start paused in the monitor */
+    const char *script;        /* --script FILE: monitor commands */
+    const char *symbols;       /* --symbols FILE: ELF or System.map */
+    const char *snapshot;      /* --snapshot FILE.png: the overlay at the end of the run */
+    const char *trace;         /* --trace FILE.jsonl */
+    const char *trace_chrome;  /* --trace-chrome FILE.json */
+    const char *stats_json;    /* --stats-json FILE */
+    const char *compare[2];    /* --compare "OPTIONS A" "OPTIONS B" */
 };
 
 /* Fills o from argv. Returns 0, or -1 with a one-line message (no trailing newline) in err.

@@ -255,6 +255,27 @@ void pc_free(struct pc *pc)
     phys_free(&pc->phys);
 }
 
+/* A reset the guest asked for (8042 pulse, port 92h, or after a triple fault): on an AT
+ * this resets the CPU only. With a CMOS shutdown code that asks the BIOS to resume the
+ * program (05h, 0Ah, 0Bh, 0Ch: the 286 way back from protected mode) the chips keep their
+ * state; otherwise the whole board restarts as at power-on. The A20 gate is forced open
+ * so the CPU can fetch its reset vector at 0xFFFFFFF0. */
+void pc_guest_reset(struct pc *pc)
+{
+    pc->resets++;
+    uint8_t code = cmos_get_byte(&pc->cmos, CMOS_SHUTDOWN);
+    if (pc->bios.builtin && (code == 0x05 || code == 0x0A || code == 0x0B || code == 0x0C)) {
+        pc->reset_requested = false;
+        pc->bios.trap_pending = false;
+        pc->bios.waiting = false;
+        phys_set_a20(&pc->phys, true);
+        cpu_reset(&pc->cpu);
+        cpu_set_intr(&pc->cpu, pic_intr_pending(&pc->pic));
+        return;
+    }
+    pc_reset(pc);
+}
+
 void pc_reset(struct pc *pc)
 {
     pc->reset_requested = false;

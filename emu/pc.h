@@ -56,6 +56,7 @@ enum pc_stop {
     PC_STOP_INTERRUPT,   /* Ctrl-C / Ctrl-A x */
     PC_STOP_CLOSED,      /* the window was closed */
     PC_STOP_IDLE,        /* halted with interrupts on but nothing can ever wake it */
+    PC_STOP_BREAK,       /* the monitor stopped it (breakpoint, step); it may go on */
 };
 
 struct pc {
@@ -87,6 +88,9 @@ struct pc {
     void *serial_opaque[2];
     void (*debugcon_out)(void *opaque, uint8_t byte);
     void *debugcon_opaque;
+    /* Called by the BIOS just before it scrolls the screen up (headless console copy). */
+    void (*before_scroll)(void *opaque, struct pc *pc);
+    void *before_scroll_opaque;
 
     /* Run state, set from inside device hooks and read by the run loop. */
     enum pc_stop stop;
@@ -102,6 +106,8 @@ int pc_init(struct pc *pc, const struct pc_config *cfg, struct disk *const drive
 void pc_free(struct pc *pc);
 /* RESET: CPU, chips and (built-in BIOS) POST state; RAM is kept. */
 void pc_reset(struct pc *pc);
+/* A reset requested by the guest (keyboard controller, port 92h): see pc.c. */
+void pc_guest_reset(struct pc *pc);
 
 /* Virtual time now (ns): retired instructions plus time skipped in HLT. */
 uint64_t pc_now_ns(const struct pc *pc);

@@ -11,6 +11,8 @@
 /* Virtual time between two typed keys, and for a \p pause. */
 #define TYPE_KEY_NS 2000000ull      /* 2 ms */
 #define TYPE_PAUSE_NS 100000000ull  /* 100 ms */
+/* Halted without a single instruction for this long, with no input to come: give up. */
+#define IDLE_GIVE_UP_NS 3600000000000ull
 
 static uint64_t wall_ns(void)
 {
@@ -124,6 +126,11 @@ static void host_poll(struct pc *pc, struct run_ctx *r)
             for (size_t i = 0; i < n; i++)
                 uart_receive(u, buf[i]);
         }
+        if (r->con->monitor) {
+            r->con->monitor = false;
+            pc_request_stop(pc, PC_STOP_BREAK, "monitor (Ctrl-A c)");
+            return;
+        }
         if (r->con->quit) {
             pc_request_stop(pc, PC_STOP_INTERRUPT, "quit (Ctrl-A x)");
             return;
@@ -132,11 +139,18 @@ static void host_poll(struct pc *pc, struct run_ctx *r)
     if (r->ui_poll && !r->ui_poll(r->ui_opaque, pc))
         pc_request_stop(pc, PC_STOP_CLOSED, "window closed");
     typer_poll(pc, &r->typer, pc_now_ns(pc));
+    if (r->screen)
+        screenlog_poll(r->screen, &pc->vga, pc_now_ns(pc), pc->com[0].tx_count > 0, false);
 }
 
-static bool input_possible(const struct run_ctx *r)
+/* Can input still reach the guest? Terminal bytes only go to a UART whose receive
+ * interrupt the guest enabled; a window always can. */
+static bool input_possible(const struct pc *pc, const struct run_ctx *r)
 {
-    return (r->con && r->stdin_uart >= 0 && !r->con->eof) || r->ui_poll;
+    if (r->ui_poll)
+        return true;
+    return r->con && r->stdin_uart >= 0 && !r->con->eof && !r->con->quit &&
+           (pc->com[r->stdin_uart].ier & UART_IER_RDI);
 }
 
 /* ------------------------------------------------------------------ the loop */
@@ -145,6 +159,10 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
 {
     struct cpu *c = &pc->cpu;
     uint64_t wall0 = wall_ns(), virt0 = pc_now_ns(pc);
+    /* Idle time since the CPU last retired an instruction: a guest halted with interrupts
+     * on whose interrupts never arrive (all masked) would otherwise idle forever, past any
+     * instruction budget. */
+    uint64_t idle_icount = UINT64_MAX, idle_since_ns = 0;
     fflush(stdout);
 
     while (pc->stop == PC_RUNNING) {
@@ -177,17 +195,33 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
 
         enum cpu_stop s = cpu_run(c, limit);
 
+        bool board_request = pc->bios.trap_pending || pc->reset_requested ||
+                             pc->stop != PC_RUNNING;
+        if (board_request && c->stop_request) {
+            /* The request was the board's but the run ended before it was seen (budget,
+             * HLT): withdraw it, or the next run would stop at once for nothing.
+             * (cpu_set_intr recomputes the CPU's pending mask.) */
+            c->stop_request = false;
+            cpu_set_intr(c, c->intr);
+        }
         if (pc->bios.trap_pending)
             bios_run_trap(pc);
         if (pc->reset_requested) {
-            pc->resets++;
-            pc_reset(pc);
+            pc_guest_reset(pc);
             continue;
         }
         if (pc->stop != PC_RUNNING)
             break;
 
         if (s == CPU_STOP_SHUTDOWN) {
+            /* A program that set a CMOS resume code triple-faults on purpose to get back
+             * to real mode (the 286 way): the board resets the CPU and the BIOS resumes it.
+             * Any other triple fault ends the run with the CPU's report. */
+            uint8_t code = cmos_get_byte(&pc->cmos, CMOS_SHUTDOWN);
+            if (pc->bios.builtin && (code == 0x05 || code == 0x0A || code == 0x0B || code == 0x0C)) {
+                pc_guest_reset(pc);
+                continue;
+            }
             char msg[200];
             const char *why = c->shutdown_msg[0] ? c->shutdown_msg
                               : c->shutdown_reason ? c->shutdown_reason : "no further detail";
@@ -195,6 +229,13 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
             snprintf(msg, sizeof msg, "%s%s", strncmp(why, "triple fault", 12) ? "triple fault: " : "",
                      why);
             pc_request_stop(pc, PC_STOP_SHUTDOWN, msg);
+            break;
+        }
+        if (s == CPU_STOP_REQUEST && !board_request) {
+            /* The step hook (debugger) or someone with cpu_request_stop() asked. */
+            pc_request_stop(pc, PC_STOP_BREAK, "stopped on request");
+            c->stop_request = false;         /* pc_request_stop asked the CPU again */
+            cpu_set_intr(c, c->intr);
             break;
         }
         if (s != CPU_STOP_HALT)
@@ -222,7 +263,7 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
             continue;                        /* input arrived (a typed key, a byte) */
         next = min64(pc_next_event(pc), typer_next(pc, &r->typer));
         if (next == VTIME_NEVER) {
-            if (!input_possible(r) && !(r->typer.pos < r->typer.n)) {
+            if (!input_possible(pc, r)) {
                 pc_request_stop(pc, PC_STOP_IDLE,
                                 "the CPU halted with interrupts enabled and nothing can wake it");
                 break;
@@ -233,6 +274,14 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
             else
                 sleep_ns(10000000);
             continue;
+        }
+        if (c->icount != idle_icount) {
+            idle_icount = c->icount;
+            idle_since_ns = now;
+        } else if (now - idle_since_ns > IDLE_GIVE_UP_NS && !input_possible(pc, r)) {
+            pc_request_stop(pc, PC_STOP_IDLE, "the CPU halted with interrupts enabled and no "
+                                              "interrupt came for an hour of virtual time");
+            break;
         }
         if (next > now) {
             if (r->host_clock) {
@@ -255,6 +304,10 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
                 console_wait(r->con, 1);
             }
             pc->idle_ns += next - now;
+        } else {
+            /* A device says its event is due but advancing did not consume it: let a
+             * little time pass rather than spin on the same instant. */
+            pc->idle_ns += pc->ns_per_insn;
         }
     }
     return pc->stop;

@@ -14,6 +14,7 @@
 
 #include "emu/console.h"
 #include "emu/pc.h"
+#include "emu/screenlog.h"
 
 /* --type: text typed on the keyboard once the guest reads it. */
 struct typer {
@@ -30,6 +31,7 @@ struct run_ctx {
     int stdin_uart;          /* which UART stdin feeds (0 = COM1), -1: none */
     bool serial_listening;   /* the guest is ready for bytes on that UART */
     struct typer typer;
+    struct screenlog *screen; /* headless VGA console, or NULL */
     /* A front end (the overlay window, later) polled once per slice; returns false when
      * the window was closed. NULL: headless. */
     bool (*ui_poll)(void *opaque, struct pc *pc);

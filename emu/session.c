@@ -8,6 +8,15 @@
 
 /* ------------------------------------------------------------ the monitor's runner --- */
 
+/* Ends a run the monitor had paused (pc->stop may hold PC_STOP_BREAK). */
+static void end_run(struct pc *pc, const char *why)
+{
+    if (pc->stop == PC_RUNNING || pc->stop == PC_STOP_BREAK || pc->stop == PC_STOP_BUDGET) {
+        pc->stop = PC_RUNNING;
+        pc_request_stop(pc, PC_STOP_INTERRUPT, why);
+    }
+}
+
 /* Runs at most n instructions. 0: stopped by the monitor or the step budget (the machine
  * may go on); 1: the run ended. */
 static int monitor_runner(void *opaque, uint64_t n)
@@ -171,14 +180,13 @@ enum pc_stop session_run(struct session *s)
         enum monitor_result r = monitor_script(&s->mon, f, true);
         fclose(f);
         if (r == MON_QUIT || (pc->stop != PC_RUNNING && pc->stop != PC_STOP_BREAK && pc->stop != PC_STOP_BUDGET)) {
-            if (pc->stop == PC_RUNNING || pc->stop == PC_STOP_BREAK)
-                pc_request_stop(pc, PC_STOP_INTERRUPT, "the monitor script ended the run");
+            end_run(pc, "the monitor script ended the run");
             return pc->stop;
         }
         if (!s->o.monitor) {
             /* the script is done: let the machine finish its run */
             if (monitor_runner(s, UINT64_MAX) == 0)
-                pc_request_stop(pc, PC_STOP_INTERRUPT, "stopped by the monitor after the script");
+                end_run(pc, "stopped by the monitor after the script");
             return pc->stop;
         }
     }
@@ -186,8 +194,8 @@ enum pc_stop session_run(struct session *s)
         fprintf(stdout, "pagewalk monitor: the machine is paused before its first instruction (help lists the "
                         "commands, continue runs it)\n");
         monitor_where(&s->mon);
-        if (!monitor_interactive(s) && (pc->stop == PC_RUNNING || pc->stop == PC_STOP_BREAK || pc->stop == PC_STOP_BUDGET))
-            pc_request_stop(pc, PC_STOP_INTERRUPT, "quit from the monitor");
+        if (!monitor_interactive(s))
+            end_run(pc, "quit from the monitor");
         return pc->stop;
     }
     for (;;) {
@@ -202,9 +210,16 @@ enum pc_stop session_run(struct session *s)
         }
         fprintf(stdout, "\npagewalk monitor (continue resumes the guest, quit ends the run)\n");
         monitor_where(&s->mon);
-        if (!monitor_interactive(s)) {
-            if (pc->stop == PC_RUNNING || pc->stop == PC_STOP_BREAK || pc->stop == PC_STOP_BUDGET)
-                pc_request_stop(pc, PC_STOP_INTERRUPT, "quit from the monitor");
+        /* the monitor reads whole lines: the terminal leaves raw mode meanwhile */
+        struct console *con = s->rc->con;
+        bool read_stdin = con && con->read_stdin;
+        if (con)
+            console_close(con);
+        bool go_on = monitor_interactive(s);
+        if (con)
+            console_open(con, read_stdin);
+        if (!go_on) {
+            end_run(pc, "quit from the monitor");
             return pc->stop;
         }
         pc->stop = PC_RUNNING;

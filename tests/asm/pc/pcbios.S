@@ -296,7 +296,9 @@ test_int13:
         push %es
         int $0x13
         pop %es
+        pushf                           /* SAY changes the flags */
         SAY "int13.08.cf="
+        popf
         call print_cf
         SAY "int13.08.heads-1="
         mov %dh, %al
@@ -319,7 +321,9 @@ test_int13:
         mov $0x00, %ah                  /* reset */
         mov boot_drive, %dl
         int $0x13
+        pushf                           /* SAY changes the flags */
         SAY "int13.00.cf="
+        popf
         call print_cf
         /* the pattern: 3 sectors at C0 H0 S61 (LBA 60-62), 3 at C0 H1 S1 (LBA 63-65) */
         mov $0x0203, %ax
@@ -328,7 +332,9 @@ test_int13:
         mov boot_drive, %dl
         mov $0xA000, %bx
         int $0x13
+        pushf                           /* SAY changes the flags */
         SAY "int13.02a.cf="
+        popf
         call print_cf
         SAY "int13.02a.al="
         call hex8
@@ -339,7 +345,9 @@ test_int13:
         mov boot_drive, %dl
         mov $0xA600, %bx
         int $0x13
+        pushf                           /* SAY changes the flags */
         SAY "int13.02b.cf="
+        popf
         call print_cf
         mov $0xA000, %si
         mov $6*512, %cx
@@ -361,7 +369,9 @@ test_int13:
         mov boot_drive, %dl
         mov $0xAC00, %bx
         int $0x13
+        pushf                           /* SAY changes the flags */
         SAY "int13.03.cf="
+        popf
         call print_cf
         mov $0xAE00, %di
         mov $256, %cx
@@ -377,7 +387,9 @@ test_int13:
         mov $0xAE00, %di
         mov $256, %cx
         repe cmpsw
+        pushf                           /* SAY changes the flags */
         SAY "int13.readback="
+        popf
         jne 2f
         SAY "same\n"
         jmp 3f
@@ -387,7 +399,20 @@ test_int13:
         mov $0x01, %dh
         mov boot_drive, %dl
         int $0x13
+        pushf                           /* SAY changes the flags */
         SAY "int13.04.cf="
+        popf
+        call print_cf
+        /* there is no second hard disk: an error with CF set */
+        mov $0x0201, %ax
+        mov $0x0001, %cx
+        xor %dh, %dh
+        mov $0x81, %dl
+        mov $0xAE00, %bx
+        int $0x13
+        pushf                           /* SAY changes the flags */
+        SAY "int13.nodisk.cf="
+        popf
         call print_cf
         mov $0x01, %ah                  /* status of the last operation */
         mov boot_drive, %dl
@@ -428,7 +453,9 @@ test_int15:
         xor %cx, %cx
         xor %dx, %dx
         int $0x15
+        pushf                           /* SAY changes the flags */
         SAY "int15.e801.cf="
+        popf
         call print_cf
         SAY "int15.e801.ax.mib="
         call kib_to_mib
@@ -457,7 +484,9 @@ test_int15:
 1:      SAY "BAD\n"
 2:      mov $0x2401, %ax                /* enable A20 */
         int $0x15
+        pushf                           /* SAY changes the flags */
         SAY "int15.2401.cf="
+        popf
         call print_cf
         mov $0x2402, %ax                /* query: AL = 1 enabled */
         int $0x15
@@ -483,7 +512,9 @@ test_int15:
 test_int16:
         mov $0x01, %ah
         int $0x16
+        pushf                           /* SAY changes the flags */
         SAY "int16.01.empty="
+        popf
         jz 1f
         SAY "no\n"
         jmp 2f
@@ -550,11 +581,15 @@ test_timer:
 4:      SAY "STUCK\n"
 5:      mov $0x02, %ah
         int $0x1A
+        pushf                           /* SAY changes the flags */
         SAY "int1a.02.cf="
+        popf
         call print_cf
         mov $0x04, %ah
         int $0x1A
+        pushf                           /* SAY changes the flags */
         SAY "int1a.04.cf="
+        popf
         call print_cf
         ret
 

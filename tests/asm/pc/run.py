@@ -8,7 +8,9 @@ QEMU through the human monitor's `sendkey` (on a Unix socket), on pagewalk throu
 the isa-debug-exit port 0xF4, so both end with status 1.
 
 usage: run.py qemu|pagewalk --image IMG --expected FILE [--emu PATH] [--keys TEXT]
+                            [--floppy | --bios]
        run.py repro --image IMG --emu PATH   (two pagewalk runs: same transcript and count)
+       run.py scroll --image IMG --emu PATH  (the headless console copies every screen line)
 """
 import argparse
 import os
@@ -40,7 +42,9 @@ def run_qemu(args):
         cmd = [qemu, "-display", "none", "-m", str(args.mem), "-no-reboot",
                "-debugcon", "stdio", "-serial", "null", "-parallel", "none",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-               "-drive", f"file={args.image},format=raw,if=ide,index=0,snapshot=on",
+               *(["-bios", args.image] if args.bios else
+                 ["-drive", f"file={args.image},format=raw,if={'floppy' if args.floppy else 'ide'},"
+                            "index=0,snapshot=on"]),
                "-monitor", f"unix:{sock_path},server,nowait"]
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         lines = []
@@ -72,7 +76,8 @@ def run_qemu(args):
 def pagewalk_cmd(args):
     keys = args.keys.replace("\\", "\\\\").replace("\n", "\\n")
     return [args.emu, "--headless", "--mem", str(args.mem), "--debugcon", "stdio",
-            "--serial", "none", "--hda", args.image, "--type", keys,
+            "--serial", "none",
+            "--bios" if args.bios else "--fda" if args.floppy else "--hda", args.image, "--type", keys,
             "--max-instructions", str(args.max_insns), "--stats"]
 
 
@@ -107,12 +112,14 @@ def compare(name, got, rc, err, expected_path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["qemu", "pagewalk", "repro"])
+    ap.add_argument("mode", choices=["qemu", "pagewalk", "repro", "scroll"])
     ap.add_argument("--image", required=True)
     ap.add_argument("--expected")
     ap.add_argument("--emu")
     ap.add_argument("--qemu")
     ap.add_argument("--mem", type=int, default=16)
+    ap.add_argument("--floppy", action="store_true", help="the image is a 1.44 MB floppy")
+    ap.add_argument("--bios", action="store_true", help="the image is a firmware ROM")
     ap.add_argument("--keys", default="aB\n")
     ap.add_argument("--max-insns", type=int, default=400_000_000)
     args = ap.parse_args()
@@ -123,6 +130,21 @@ def main():
     if args.mode == "pagewalk":
         out, rc, err = run_pagewalk(args)
         return 0 if compare("pagewalk", out, rc, err, args.expected) else 1
+    if args.mode == "scroll":
+        # The guest prints "line 01".."line 40" and "all lines printed" on the VGA screen
+        # only; pagewalk's terminal copy must hold each once, in order, nothing lost.
+        p = subprocess.run([args.emu, "--serial", "stdio", "--hda", args.image,
+                            "--max-instructions", str(args.max_insns)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+        lines = p.stdout.decode("latin-1").splitlines()
+        want = [f"line {i:02d}" for i in range(1, 41)] + ["all lines printed"]
+        got = [l for l in lines if l.startswith("line ") or l == "all lines printed"]
+        ok = got == want and "halted with interrupts disabled" in p.stderr.decode()
+        print(f"scroll: {len(got)} of {len(want)} lines {'in order' if got == want else 'WRONG'}")
+        if not ok:
+            print(p.stdout.decode("latin-1"), p.stderr.decode("latin-1"))
+        return 0 if ok else 1
     # repro: two runs, identical transcript and identical instruction count (--stats line)
     runs = [run_pagewalk(args) for _ in range(2)]
     counts = []
