@@ -68,7 +68,7 @@ enum ata_phase {
 
 struct ata_channel {
     struct ata_drive drive[2];
-    /* Task file: the host writes the same registers to both devices; 'hob' unused (LBA28). */
+    /* Task file: the host writes the same registers to both devices (LBA28, no HOB). */
     uint8_t feature, error, nsect, sector, lcyl, hcyl, select;
     uint8_t devctl;
     bool intrq;              /* interrupt pending (cleared by a status read or a new command) */

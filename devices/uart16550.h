@@ -8,7 +8,9 @@
  * Transmission is immediate: a byte written to THR goes to the host callback at once and THR
  * is empty again (the line is infinitely fast, so runs stay reproducible). Received bytes
  * come from uart_receive() into a 16-byte FIFO. In loopback (MCR bit 4) transmitted bytes
- * come back to the receiver and the modem control outputs drive the status inputs.
+ * come back to the receiver and the modem control outputs drive the status inputs. With
+ * no receive clock, FIFO data below the trigger level reports the character-timeout
+ * interrupt (IIR 0Ch) at once. The IRQ reaches the PIC only with MCR OUT2 set, as on a PC.
  * (NS PC16550D datasheet: register summary, Table IV interrupt control.) */
 #ifndef PW_DEVICES_UART16550_H
 #define PW_DEVICES_UART16550_H

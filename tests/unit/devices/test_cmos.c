@@ -121,6 +121,20 @@ static void test_interrupts(struct board *b)
     CHECK(b->irq);
     CHECK_EQ(rd(b, 0x0C) & 0xC0, 0xC0);
     CHECK_EQ(cmos_next_event(&b->cmos), t + 976562);
+    /* Alarm at 23:59:59 (BCD; the clock starts at :58): flagged at the next update. */
+    setup(b);
+    wr(b, 0x01, 0x59);
+    wr(b, 0x03, 0x59);
+    wr(b, 0x05, 0xC0);                        /* any hour */
+    wr(b, 0x0B, 0x22);                        /* alarm interrupt */
+    CHECK_EQ(cmos_next_event(&b->cmos), 1000000000ull);
+    cmos_advance(&b->cmos, 1000000000ull);
+    CHECK(b->irq);
+    CHECK_EQ(rd(b, 0x0C) & 0xA0, 0xA0);       /* IRQF | AF */
+    cmos_advance(&b->cmos, 2000000000ull);    /* 00:00:00: no match */
+    CHECK(!b->irq);
+    CHECK_EQ(rd(b, 0x0C) & 0x20, 0);
+    wr(b, 0x0B, 0x42);
     wr(b, 0x0A, 0x2F);                        /* rate 15: 2 Hz */
     wr(b, 0x0B, 0x02);
     CHECK_EQ(cmos_next_event(&b->cmos), VTIME_NEVER);
