@@ -106,6 +106,10 @@ static void typer_poll(struct pc *pc, struct typer *t, uint64_t now)
 
 static void host_poll(struct pc *pc, struct run_ctx *r)
 {
+    /* Guest output without a newline (a shell prompt) must reach a pipe before the guest
+     * waits for input: flush whenever the host side is polled (cheap when nothing is
+     * buffered). */
+    fflush(stdout);
     if (console_interrupted()) {
         pc_request_stop(pc, PC_STOP_INTERRUPT, "interrupted (Ctrl-C or a signal)");
         return;
@@ -284,7 +288,11 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
             break;
         }
         if (next > now) {
-            if (r->host_clock) {
+            /* Idle while a person can still type (stdin, the window): time passes as it
+             * does for them, so a guest waiting 20 s for the next command waits 20 s, and an
+             * idle prompt costs no host CPU. Without interactive input (--type, scripts)
+             * idle time is skipped and the run stays reproducible. */
+            if (r->host_clock || input_possible(pc, r)) {
                 uint64_t virt = next - virt0, wall = wall_ns() - wall0;
                 if (virt > wall) {
                     uint64_t d = min64(virt - wall, 10000000);

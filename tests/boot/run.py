@@ -140,7 +140,12 @@ def main():
     ap.add_argument("--emulator", choices=["qemu", "pagewalk"], default="qemu")
     ap.add_argument("--qemu", default="qemu-system-i386")
     ap.add_argument("--pagewalk", default="build/pagewalk")
-    ap.add_argument("--mem", default="16", help="RAM in MiB")
+    # 32 MiB in both emulators: BIOSes legitimately differ in what they keep at the top of
+    # memory (SeaBIOS keeps 128 KiB back), and the kernel uses at most 16 MiB, so with more
+    # than 16 MiB every page count is the same on every PC.
+    ap.add_argument("--mem", default="32", help="RAM in MiB")
+    ap.add_argument("--pagewalk-arg", action="append", default=[],
+                    help="extra pagewalk option (repeatable), e.g. --pagewalk-arg=--cpu=486")
     ap.add_argument("--expected", help="compare the normalised transcript with this file")
     ap.add_argument("--update", help="write the normalised transcript to this file")
     ap.add_argument("--transcript", help="also save the raw transcript here")
@@ -168,6 +173,7 @@ def main():
                     "--serial", "stdio"]
             if args.append:
                 argv += ["--append", args.append]
+            argv += args.pagewalk_arg
         guest = Guest(argv, args.trace)
         ok = True
         for line in lines:
