@@ -18,11 +18,12 @@ enum {
     PEND_HOOK = 1u << 3,
     PEND_SHADOW = 1u << 4,
     PEND_HALT = 1u << 5,
+    PEND_YIELD = 1u << 6, /* a long REP stopped after a chunk (cpu_rep_yield) */
 };
 
 static void recalc_pending(struct cpu *c)
 {
-    c->pending = (c->intr ? PEND_INTR : 0) | (c->nmi_pending ? PEND_NMI : 0) |
+    c->pending = (c->pending & PEND_YIELD) | (c->intr ? PEND_INTR : 0) | (c->nmi_pending ? PEND_NMI : 0) |
                  (c->stop_request ? PEND_STOP : 0) | (c->hook ? PEND_HOOK : 0) |
                  (c->inhibit_irq ? PEND_SHADOW : 0) | (c->halted ? PEND_HALT : 0);
 }
@@ -166,9 +167,19 @@ static void exec_traced(struct cpu *c)
 /* The rare work at an instruction boundary. Returns -1 when the caller should go on
  * (an instruction or an interrupt was handled), else the reason to stop. */
 enum { BOUNDARY_INSN = -2, BOUNDARY_DONE = -1 };
-static int boundary(struct cpu *c, bool first)
+static int boundary(struct cpu *c, bool first, uint64_t limit, uint64_t *yields)
 {
     uint32_t p = c->pending;
+    if (p & PEND_YIELD) {
+        /* A REP gave the loop a chance to stop: each chunk counts against the budget
+         * (not against icount, which counts the REP once, when it retires). */
+        c->pending &= ~PEND_YIELD;
+        if (c->icount + ++*yields >= limit)
+            return CPU_STOP_BUDGET;
+        p = c->pending;
+        if (!p)
+            return BOUNDARY_INSN;
+    }
     if (p & PEND_STOP) {
         c->stop_request = false;
         recalc_pending(c);
@@ -182,7 +193,8 @@ static int boundary(struct cpu *c, bool first)
         /* The instruction after STI / MOV SS / POP SS runs with interrupts held off. */
         c->inhibit_irq = false;
         recalc_pending(c);
-        return BOUNDARY_INSN;
+        if (!c->halted)
+            return BOUNDARY_INSN;
     }
     if (c->nmi_pending) {
         c->nmi_pending = false;
@@ -207,11 +219,23 @@ static int boundary(struct cpu *c, bool first)
     return BOUNDARY_INSN;
 }
 
+/* The hot loop: nothing pending, no TF. Kept apart from run() so that none of its state
+ * lives across the setjmp (a fault longjmps out of here to run()). */
+static __attribute__((noinline)) void run_fast(struct cpu *c, uint64_t limit)
+{
+    while (c->icount < limit && !(c->pending | (c->eflags & FL_TF))) {
+        c->insn_eip = c->eip;
+        cpu_exec_insn_inline(c);
+        c->icount++;
+    }
+}
+
 static enum cpu_stop run(struct cpu *c, uint64_t limit, bool single)
 {
     jmp_buf jb;
     jmp_buf *volatile saved = c->fault_jmp;
     volatile bool first = true;
+    volatile uint64_t yields = 0; /* deliveries and REP chunks this run (not retired) */
     c->fault_jmp = &jb;
     recalc_pending(c);
     if (setjmp(jb)) {
@@ -223,6 +247,12 @@ static enum cpu_stop run(struct cpu *c, uint64_t limit, bool single)
         }
         c->fault_depth = 0;
         cpu_mode_changed(c);
+        /* a handler that faults on its first instruction would loop here forever without
+         * retiring anything: deliveries count against the budget too */
+        if (c->icount + ++yields >= limit) {
+            c->fault_jmp = saved;
+            return CPU_STOP_BUDGET;
+        }
         if (single) {
             c->fault_jmp = saved;
             return CPU_STOP_BUDGET;
@@ -230,7 +260,9 @@ static enum cpu_stop run(struct cpu *c, uint64_t limit, bool single)
     }
     while (c->icount < limit) {
         if (unlikely(c->pending | (c->eflags & FL_TF))) {
-            int r = boundary(c, first);
+            uint64_t y = yields;
+            int r = boundary(c, first, limit, &y);
+            yields = y;
             first = false;
             if (r >= 0) {
                 c->fault_jmp = saved;
@@ -243,11 +275,13 @@ static enum cpu_stop run(struct cpu *c, uint64_t limit, bool single)
             continue;
         }
         first = false;
-        c->insn_eip = c->eip;
-        cpu_exec_insn(c);
-        c->icount++;
-        if (single)
+        if (single) {
+            c->insn_eip = c->eip;
+            cpu_exec_insn(c);
+            c->icount++;
             break;
+        }
+        run_fast(c, limit);
     }
     c->fault_jmp = saved;
     return CPU_STOP_BUDGET;
@@ -317,6 +351,11 @@ void cpu_set_seg_raw(struct cpu *c, int sreg, uint16_t sel)
     }
     if (sreg == SEG_CS)
         cpu_mode_changed(c);
+}
+
+void cpu_rep_yield(struct cpu *c)
+{
+    c->pending |= PEND_YIELD;
 }
 
 bool cpu_break_wanted(const struct cpu *c)

@@ -214,40 +214,7 @@ void op_prefix_lock(struct cpu *c, struct insn *i)
     }
 }
 
-/* Executes one instruction at CS:EIP. The fetch window is opened inline when the code
- * page is in the MMU's fast table (the common case). */
 void cpu_exec_insn(struct cpu *c)
 {
-    struct insn i;
-    i.op32 = i.a32 = c->code32;
-    i.seg_ovr = -1;
-    i.seg = SEG_DS;
-    i.rep = 0;
-    i.lock = false;
-    i.base_esp = false;
-    i.p = i.end = NULL;
-    const struct cpu_seg *cs = &c->seg[SEG_CS];
-    uint32_t eip = c->eip;
-    if (likely(c->code32 && eip <= cs->limit)) {
-        uint32_t lin = cs->base + eip;
-        struct mmu *m = c->mmu;
-        struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, cpu_user(c), lin);
-        if (likely(f->tag == (lin & PAGE_MASK) && f->tlb_index < 0)) {
-            /* paging off (no TLB bookkeeping on a hit): open the window here */
-            uint64_t avail = (uint64_t)cs->limit - eip + 1;
-            uint32_t page_left = PAGE_SIZE - (lin & ~PAGE_MASK);
-            i.p = (const uint8_t *)(uintptr_t)(lin + f->addend);
-            i.end = i.p + (avail < page_left ? (uint32_t)avail : page_left);
-        } else if (likely(f->tag == (lin & PAGE_MASK) && !m->tlb_check)) {
-            if (m->touch_on_hit)
-                mmu_tlb_touch(m, f->tlb_index);
-            uint64_t avail = (uint64_t)cs->limit - eip + 1;
-            uint32_t page_left = PAGE_SIZE - (lin & ~PAGE_MASK);
-            i.p = (const uint8_t *)(uintptr_t)(lin + f->addend);
-            i.end = i.p + (avail < page_left ? (uint32_t)avail : page_left);
-        }
-    }
-    uint8_t b = fetch8(c, &i);
-    i.b = b;
-    cpu_optab[b](c, &i);
+    cpu_exec_insn_inline(c);
 }

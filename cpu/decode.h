@@ -226,6 +226,44 @@ void cpu_enter_halt(struct cpu *c);
 /* True when a REP string instruction should stop after the current element so that an
  * interrupt (or a stop request) can be served; it restarts at the same EIP afterwards. */
 bool cpu_break_wanted(const struct cpu *c);
+/* A REP that ran REP_CHUNK elements stops (EIP at the instruction, not retired) and calls
+ * this, so cpu_run() can honour its budget during a 4G-element string instruction. */
+void cpu_rep_yield(struct cpu *c);
+#define REP_CHUNK 4096u
+
+/* Executes one instruction at CS:EIP. The fetch window is opened inline when the code
+ * page is in the MMU's fast table (the common case). */
+static inline __attribute__((always_inline)) void cpu_exec_insn_inline(struct cpu *c)
+{
+    struct insn i;
+    i.op32 = i.a32 = c->code32;
+    i.seg_ovr = -1;
+    i.seg = SEG_DS;
+    i.rep = 0;
+    i.lock = false;
+    i.base_esp = false;
+    i.p = i.end = NULL;
+    const struct cpu_seg *cs = &c->seg[SEG_CS];
+    uint32_t eip = c->eip;
+    if (likely(c->code32 && eip <= cs->limit)) {
+        uint32_t lin = cs->base + eip;
+        struct mmu *m = c->mmu;
+        struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, cpu_user(c), lin);
+        /* --tlb-check wants every TLB hit to take the slow path; paging off has no
+         * architectural entry behind the fast one (tlb_index < 0) */
+        if (likely(f->tag == (lin & PAGE_MASK) && (f->tlb_index < 0 || !m->tlb_check))) {
+            if (f->tlb_index >= 0 && m->touch_on_hit)
+                mmu_tlb_touch(m, f->tlb_index); /* one TLB use per instruction fetch */
+            uint64_t avail = (uint64_t)cs->limit - eip + 1;
+            uint32_t page_left = PAGE_SIZE - (lin & ~PAGE_MASK);
+            i.p = (const uint8_t *)(uintptr_t)(lin + f->addend);
+            i.end = i.p + (avail < page_left ? (uint32_t)avail : page_left);
+        }
+    }
+    uint8_t b = fetch8(c, &i);
+    i.b = b;
+    cpu_optab[b](c, &i);
+}
 
 /* Size index for lazy flags: 0 (8-bit), 1 (16), 2 (32). */
 static inline unsigned v_sz(const struct insn *i) { return i->op32 ? 2 : 1; }

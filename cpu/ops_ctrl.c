@@ -12,7 +12,15 @@ static inline uint32_t rel8(struct cpu *c, struct insn *i)
 void op_jcc_Jb(struct cpu *c, struct insn *i)
 {
     uint32_t d = rel8(c, i);
-    if (flags_cond(c, i->b & 15))
+    unsigned cc = i->b & 15;
+    /* JZ/JNZ after a lazy result: the commonest loop branch, decided inline */
+    if ((cc >> 1) == 2 && c->lf.op != LF_NONE) {
+        bool z = (c->lf.res & sz_mask(c->lf.op & 3)) == 0;
+        if (z != (cc & 1))
+            jump_to(c, i, c->eip + d);
+        return;
+    }
+    if (flags_cond(c, cc))
         jump_to(c, i, c->eip + d);
 }
 void op_jcc_Jv(struct cpu *c, struct insn *i)

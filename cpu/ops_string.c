@@ -19,6 +19,7 @@ static inline __attribute__((always_inline)) void string_op(struct cpu *c, struc
     const unsigned sz = size == 1 ? 0 : size == 2 ? 1 : 2;
     const int src = i->seg;
     const uint16_t port = (uint16_t)c->gpr[R_EDX];
+    uint32_t done = 0;
 
     for (;;) {
         uint32_t count = c->gpr[R_ECX] & amask;
@@ -92,9 +93,11 @@ static inline __attribute__((always_inline)) void string_op(struct cpu *c, struc
             set_r16(c, R_ECX, (uint16_t)count);
         if (!count || ((kind == S_CMPS || kind == S_SCAS) && stop))
             return;
-        if (unlikely(cpu_break_wanted(c))) {
+        if (unlikely(cpu_break_wanted(c) || ++done >= REP_CHUNK)) {
             c->eip = c->insn_eip; /* resume here after the interrupt */
             c->icount--;          /* not retired yet: the step loop counts it anyway */
+            if (done >= REP_CHUNK)
+                cpu_rep_yield(c);
             return;
         }
     }

@@ -70,6 +70,8 @@ SNIPPETS = [
     ("rep_outsb", 32, "cld; rep outsb; hlt"),
     ("gp_limit", 16, "mov ax, [0xffff]; hlt"),
     ("lock_bad", 32, "lock mov eax, ebx; hlt"),
+    ("tf_step", 32, "pushfd; or dword ptr [esp], 0x100; popfd; nop; nop; hlt"),
+    ("mov_ss_shadow", 16, "mov ss, ax; nop; hlt"),
     ("shift_mem_cow", 32, "adc byte ptr [0x5000], 1; hlt"),
 ]
 

@@ -154,6 +154,59 @@ static void test_cow_adc(void)
     CHECK_EQ(c->eip, CODE + sizeof snip_shift_mem_cow);
 }
 
+/* A #UD handler that is itself an undefined opcode: deliveries retire nothing, yet
+ * cpu_run() must return within its budget. */
+static void test_fault_loop_budget(void)
+{
+    static const uint8_t ud[] = {0x0F, 0xFF};
+    start32(CPU_386, ud, sizeof ud);
+    tm_set_gate(t, EXC_UD, CODE);
+    uint64_t ic = t->cpu.icount;
+    CHECK_EQ(tm_run(t, 500), CPU_STOP_BUDGET);
+    CHECK_EQ(t->cpu.icount, ic);
+    CHECK_EQ(t->cpu.eip, CODE);
+    CHECK_EQ(t->cpu.gpr[R_ESP], 0x90000u - 12u * 500); /* one frame per delivery */
+}
+
+/* TF: the instruction after the POPF that set it runs, then #DB (a trap: the handler sees
+ * the next EIP) with DR6.BS. */
+static void test_single_step(void)
+{
+    start32(CPU_386, snip_tf_step, sizeof snip_tf_step);
+    CHECK_EQ(tm_run(t, 20), CPU_STOP_HALT);
+    CHECK_EQ(t->cpu.eip, HANDLER + 1);
+    uint32_t first_nop = CODE + sizeof snip_tf_step - 3;
+    CHECK_EQ(tm_rd32(t, t->cpu.gpr[R_ESP]), first_nop + 1);
+    CHECK_EQ(tm_rd32(t, t->cpu.gpr[R_ESP] + 8) & FL_TF, FL_TF);
+    CHECK_EQ(t->cpu.eflags & FL_TF, 0u);
+    CHECK_EQ(t->cpu.dr[6] & 0x4000, 0x4000u);
+}
+
+/* MOV SS holds an interrupt off for one instruction, like STI (real mode). */
+static void test_mov_ss_shadow(void)
+{
+    if (t)
+        tm_free(t);
+    t = tm_new(CPU_386);
+    struct cpu *c = &t->cpu;
+    tm_real(t, 0, 0x1000);
+    tm_load(t, 0x1000, snip_mov_ss_shadow, sizeof snip_mov_ss_shadow);
+    tm_load(t, 0x8000, snip_de_handler, sizeof snip_de_handler);
+    tm_wr32(t, 0x08 * 4, 0x8000);
+    c->gpr[R_EAX] = 0;
+    c->eflags |= FL_IF;
+    t->intr_vec = 0x08;
+    cpu_set_intr(c, true);
+    /* the interrupt is taken before MOV SS (nothing holds it), so raise it afterwards */
+    cpu_set_intr(c, false);
+    CHECK_EQ(tm_run(t, 1), CPU_STOP_BUDGET); /* MOV SS */
+    cpu_set_intr(c, true);
+    CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
+    CHECK_EQ(c->eip, 0x8001u);
+    CHECK_EQ(phys_read(&t->phys, c->gpr[R_ESP] & 0xFFFF, 2), 0x1003u); /* after the NOP */
+    cpu_set_intr(c, false);
+}
+
 int main(void)
 {
     test_pushf_popf();
@@ -163,6 +216,9 @@ int main(void)
     test_pusha_popa16();
     test_lock_ud();
     test_cow_adc();
+    test_fault_loop_budget();
+    test_single_step();
+    test_mov_ss_shadow();
     tm_free(t);
     return test_summary("test_cpu_misc");
 }

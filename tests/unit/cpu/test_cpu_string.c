@@ -203,6 +203,27 @@ static void test_rep_interrupted(void)
     t->intr_after = 0;
 }
 
+/* A REP with a huge count gives cpu_run() back control in chunks: the budget is honoured,
+ * icount counts the instruction once, when it finally retires. */
+static void test_long_rep_budget(void)
+{
+    struct cpu *c = &t->cpu;
+    start(snip_rep_stosd, sizeof snip_rep_stosd);
+    c->gpr[R_EAX] = 0x01010101u;
+    c->gpr[R_EDI] = 0x100000;
+    c->gpr[R_ECX] = 0x80000; /* 2 MiB */
+    uint64_t ic = c->icount;
+    CHECK_EQ(tm_run(t, 3), CPU_STOP_BUDGET);
+    CHECK_EQ(c->icount - ic, 1u);   /* CLD only */
+    CHECK_EQ(c->eip, CODE + 1);      /* at the REP STOSD */
+    CHECK(c->gpr[R_ECX] < 0x80000u && c->gpr[R_ECX] > 0);
+    CHECK_EQ(c->gpr[R_EDI], 0x100000u + 4 * (0x80000u - c->gpr[R_ECX]));
+    CHECK_EQ(tm_run(t, 1000000), CPU_STOP_HALT);
+    CHECK_EQ(c->icount - ic, 3u);   /* CLD, REP STOSD, HLT */
+    CHECK_EQ(c->gpr[R_ECX], 0u);
+    CHECK_EQ(tm_rd32(t, 0x2FFFFC), 0x01010101u);
+}
+
 int main(void)
 {
     t = tm_new(CPU_386);
@@ -211,6 +232,7 @@ int main(void)
     test_wrap16();
     test_pf_restart();
     test_rep_interrupted();
+    test_long_rep_budget();
     tm_free(t);
     return test_summary("test_cpu_string");
 }
