@@ -231,27 +231,50 @@ static bool translate(struct mmu *m, uint32_t lin, enum pw_access acc, bool user
     return true;
 }
 
-/* After a successful single-page access: let later ones of the same kind take the fast
- * path when the rules allow (see mmu.h). */
-static void fast_fill(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t phys,
-                      int32_t idx)
+/* Enters one fast slot for (acc, user) mirroring entry idx, unless it is already there. */
+static inline void fast_set(struct mmu *m, enum pw_access acc, bool user, uint32_t lin,
+                            int32_t idx, uint8_t *host_page)
 {
-    if (m->paging) {
-        if (idx < 0 || m->tlb_check)
-            return;
-        if (acc == PW_ACC_WRITE && !(m->tlb[idx].pte & PTE_D))
-            return;
-    }
     struct mmu_fast *f = mmu_fast_slot(m, acc, user, lin);
     if (f->tag == (lin & PAGE_MASK) && f->tlb_index == idx)
         return; /* already there (the access came here only for a bound or a check) */
-    bool writable;
-    uint8_t *host = phys_host_ptr(m->phys, phys, &writable);
-    if (!host || (acc == PW_ACC_WRITE && !writable))
-        return;
     f->tag = lin & PAGE_MASK;
     f->tlb_index = idx;
-    f->addend = (uintptr_t)host - (uintptr_t)(lin & PAGE_MASK);
+    f->addend = (uintptr_t)host_page - (uintptr_t)(lin & PAGE_MASK);
+}
+
+/* After a successful single-page access: let later ones take the fast path when the rules
+ * allow (see mmu.h). A read and a write slot are entered together whenever the entry allows
+ * both (a write slot only for an entry cached with D set, into writable host memory): the
+ * usual read-modify-write of a page then costs one slow access, not two. That changes no
+ * observable: a fast hit counts as the same TLB hit, with the same replacement bookkeeping,
+ * as the slow path would have made. Fetch slots are entered by fetches only, so data
+ * accesses do not push code pages out of the direct-mapped fetch table. */
+static void fast_fill(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t phys,
+                      int32_t idx)
+{
+    bool d_set = true, can_write = true;
+    if (m->paging) {
+        if (idx < 0 || m->tlb_check)
+            return;
+        uint32_t pte = m->tlb[idx].pte;
+        d_set = (pte & PTE_D) != 0;
+        can_write = mmu_rights_allow(m, pte & (PTE_RW | PTE_US), PW_ACC_WRITE, user);
+    }
+    if (acc == PW_ACC_WRITE && !d_set)
+        return;
+    bool writable;
+    uint8_t *host = phys_host_ptr(m->phys, phys & PAGE_MASK, &writable);
+    if (!host)
+        return;
+    if (acc == PW_ACC_FETCH) {
+        fast_set(m, acc, user, lin, idx, host);
+        return;
+    }
+    /* A read slot is always allowed once the translation is (write rights imply read). */
+    fast_set(m, PW_ACC_READ, user, lin, idx, host);
+    if (writable && d_set && can_write)
+        fast_set(m, PW_ACC_WRITE, user, lin, idx, host);
 }
 
 /* Translates every page an access touches (one or two) before anything is done, so a fault

@@ -48,6 +48,13 @@ static bool ram_has(const struct phys *p, uint32_t addr)
     return addr < p->ram_size && !(addr >= HOLE_START && addr < HOLE_END);
 }
 
+/* The common case of decode(): plain RAM that no window covers, the access inside one
+ * frame. Page walks and every TLB miss come through here, so it skips the region record. */
+static inline bool ram_direct(const struct phys *p, uint32_t addr, unsigned size)
+{
+    return !p->win_over_ram && ram_has(p, addr) && (addr & ~PAGE_MASK) <= PAGE_SIZE - size;
+}
+
 /* ROM base in the first MiB and at the top of the 4 GiB space. */
 static uint32_t rom_low(const struct phys *p) { return HOLE_END - p->rom_size; }
 static uint32_t rom_high(const struct phys *p) { return 0u - p->rom_size; }
@@ -207,6 +214,13 @@ uint8_t *phys_host_ptr(struct phys *p, uint32_t addr, bool *writable)
 {
     addr = phys_mask_a20(p, addr);
     uint32_t page = addr & ~(PAGE_SIZE - 1);
+    if (MMU_LIKELY(ram_direct(p, page, PAGE_SIZE))) { /* decode()'s RAM case, shortened */
+        uint8_t f = p->frame_flags[page >> PAGE_SHIFT];
+        bool ok = !(f & PHYS_F_WATCH_R);
+        if (writable)
+            *writable = ok && !(f & (PHYS_F_WATCH_W | PHYS_F_CODE));
+        return ok ? p->ram + addr : NULL;
+    }
     struct region r;
     decode(p, page, &r);
     if (writable)
@@ -321,10 +335,15 @@ static void write_in(struct phys *p, const struct region *r, uint32_t addr, unsi
     }
 }
 
-static uint32_t do_read(struct phys *p, uint32_t addr, unsigned size, uint32_t lin, bool watch)
+static uint32_t do_read(struct phys *p, uint32_t addr, unsigned size, uint32_t lin, bool watch);
+static void do_write(struct phys *p, uint32_t addr, unsigned size, uint32_t val, uint32_t lin,
+                     bool watch);
+
+/* Everything but plain RAM (kept out of line so the RAM path stays a leaf without a frame). */
+static __attribute__((noinline)) uint32_t do_read_decoded(struct phys *p, uint32_t addr,
+                                                          unsigned size, uint32_t lin, bool watch)
 {
     struct region r;
-    addr = phys_mask_a20(p, addr);
     decode(p, addr, &r);
     if (MMU_LIKELY(r.len >= size))
         return read_in(p, &r, addr, size, lin, watch);
@@ -335,11 +354,10 @@ static uint32_t do_read(struct phys *p, uint32_t addr, unsigned size, uint32_t l
     return v;
 }
 
-static void do_write(struct phys *p, uint32_t addr, unsigned size, uint32_t val, uint32_t lin,
-                     bool watch)
+static __attribute__((noinline)) void do_write_decoded(struct phys *p, uint32_t addr, unsigned size,
+                                                       uint32_t val, uint32_t lin, bool watch)
 {
     struct region r;
-    addr = phys_mask_a20(p, addr);
     decode(p, addr, &r);
     if (MMU_LIKELY(r.len >= size)) {
         write_in(p, &r, addr, size, val, lin, watch);
@@ -347,6 +365,31 @@ static void do_write(struct phys *p, uint32_t addr, unsigned size, uint32_t val,
     }
     for (unsigned i = 0; i < size; i++)
         do_write(p, addr + i, 1, (val >> (8 * i)) & 0xFF, lin + i, watch);
+}
+
+static inline uint32_t do_read(struct phys *p, uint32_t addr, unsigned size, uint32_t lin, bool watch)
+{
+    addr = phys_mask_a20(p, addr);
+    if (MMU_LIKELY(ram_direct(p, addr, size))) {
+        uint32_t v = load_le(p->ram + addr, size);
+        if (watch && (p->frame_flags[addr >> PAGE_SHIFT] & PHYS_F_WATCH_R))
+            publish_watch(p, addr, lin, size, false, v);
+        return v;
+    }
+    return do_read_decoded(p, addr, size, lin, watch);
+}
+
+static inline void do_write(struct phys *p, uint32_t addr, unsigned size, uint32_t val, uint32_t lin,
+                            bool watch)
+{
+    addr = phys_mask_a20(p, addr);
+    if (MMU_LIKELY(ram_direct(p, addr, size))) {
+        store_le(p->ram + addr, size, val);
+        if (watch && (p->frame_flags[addr >> PAGE_SHIFT] & PHYS_F_WATCH_W))
+            publish_watch(p, addr, lin, size, true, val);
+        return;
+    }
+    do_write_decoded(p, addr, size, val, lin, watch);
 }
 
 uint32_t phys_read(struct phys *p, uint32_t addr, unsigned size)
