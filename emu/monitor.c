@@ -312,6 +312,7 @@ static void help(FILE *out)
             "looking:  info|i regs|cr|gdt|ldt|idt|tss|tlb|tlbstats|pagedir|pagetable N|memmap|tasks|fault|faults\n"
             "          x ADDR [LEN]  (linear)   xp ADDR [LEN]  (physical)   disas|u [ADDR] [N]\n"
             "          translate|t SEL:OFF|SREG:OFF|LINEAR   history|hist LINEAR|phys ADDR   memcheck\n"
+            "          snapshot FILE.png  (the overlay picture, also without a window)\n"
             "numbers are C syntax (0x...); registers (eip, esp, cr2...) and kernel symbols work too\n");
 }
 
@@ -612,6 +613,16 @@ enum monitor_result monitor_command(struct monitor *m, const char *line)
                 pt_history_print(&m->hist, pte_addr, 4, 10, m->out);
             }
         }
+    } else if (!strcmp(cmd, "snapshot")) {
+        if (argc < 2) {
+            fprintf(m->out, "snapshot FILE.png\n");
+            return MON_ERROR;
+        }
+        if (!m->snapshot || m->snapshot(m->snapshot_opaque, argv[1])) {
+            fprintf(m->out, "snapshot: cannot write %s\n", argv[1]);
+            return MON_ERROR;
+        }
+        fprintf(m->out, "overlay written to %s\n", argv[1]);
     } else if (!strcmp(cmd, "memcheck")) {
         guest_memcheck(&m->guest, m->out);
     } else {

@@ -52,6 +52,9 @@ struct monitor {
     FILE *out;
     monitor_run_fn run;
     void *run_opaque;
+    /* "snapshot FILE.png": provided by whoever owns an overlay (NULL: unavailable). */
+    int (*snapshot)(void *opaque, const char *path);
+    void *snapshot_opaque;
 
     struct breakpoint bp[MON_MAX_BP];
     int nbp, next_id;

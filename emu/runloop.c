@@ -65,10 +65,18 @@ static bool guest_reads_keyboard(const struct pc *pc)
            (c->halted && cpu_protected(c) && (c->eflags & FL_IF));
 }
 
+/* A line is typed once the guest has idled this long: longer than one 100 Hz timer tick,
+ * which a kernel may sleep while it waits for a disk during boot. */
+#define TYPE_IDLE_NS 30000000u
+/* Instructions a waiting guest may run in that time beyond one per microsecond. */
+#define TYPE_IDLE_SLACK 20000u
+
 static uint64_t typer_next(const struct pc *pc, const struct typer *t)
 {
     if (!t->started || t->pos >= t->n || !kbd_idle(&pc->kbd))
         return VTIME_NEVER;
+    if (!t->mid_line) /* waiting for the guest to idle: its own timer wakes the check */
+        return t->idle_from_ns ? t->idle_from_ns + TYPE_IDLE_NS : VTIME_NEVER;
     return t->next_ns;
 }
 
@@ -81,6 +89,21 @@ static void typer_poll(struct pc *pc, struct typer *t, uint64_t now)
             return;
         t->started = true;
         t->next_ns = now;
+    }
+    /* A line starts only when the guest waits for input, as a person types at a prompt
+     * rather than into a busy program's output: over the last TYPE_IDLE_NS of virtual time
+     * it ran next to nothing (a waiting kernel runs a few hundred instructions per timer
+     * tick; a busy one about one per 10 ns). */
+    if (!t->mid_line) {
+        uint64_t ic = pc->cpu.icount;
+        if (!t->idle_from_ns ||
+            ic - t->idle_from_icount > (now - t->idle_from_ns) / 1000 + TYPE_IDLE_SLACK) {
+            t->idle_from_ns = now ? now : 1;
+            t->idle_from_icount = ic;
+            return;
+        }
+        if (now - t->idle_from_ns < TYPE_IDLE_NS)
+            return;
     }
     /* One key at a time: the next only after the guest has read the previous one. */
     while (t->pos < t->n && now >= t->next_ns && kbd_idle(&pc->kbd)) {
@@ -96,6 +119,8 @@ static void typer_poll(struct pc *pc, struct typer *t, uint64_t now)
             return;
         for (size_t i = 0; i < len; i++)
             kbd_push_scancode(&pc->kbd, codes[i]);
+        t->mid_line = k != '\n';
+        t->idle_from_ns = 0;
         t->pos++;
         t->next_ns = now + TYPE_KEY_NS;
         return;

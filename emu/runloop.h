@@ -21,6 +21,9 @@ struct typer {
     int keys[1024];          /* characters; -1 = pause */
     unsigned n, pos;
     bool started;
+    bool mid_line;           /* a line is being typed (false: wait for the guest to idle) */
+    uint64_t idle_from_ns;   /* start of the idle window (0: none yet) */
+    uint64_t idle_from_icount;
     uint64_t next_ns;        /* earliest time for the next key */
 };
 

@@ -44,8 +44,7 @@ static int monitor_runner(void *opaque, uint64_t n)
         fprintf(s->mon.out, "interrupted\n");
         return 0;
     }
-    fprintf(stderr, "pagewalk: %s\n", pc->stop_msg[0] ? pc->stop_msg : "stopped");
-    return 1;
+    return 1; /* main reports why */
 }
 
 /* Interactive monitor on the terminal. Returns true when the user wants the machine to go
@@ -64,6 +63,19 @@ static bool monitor_interactive(struct session *s)
         if (s->pc->stop != PC_RUNNING && s->pc->stop != PC_STOP_BREAK && s->pc->stop != PC_STOP_BUDGET)
             return false; /* the machine ended while running */
     }
+}
+
+/* The monitor's "snapshot": the overlay exists when a window or --snapshot asked for it;
+ * otherwise it is made on first use. */
+static int session_snapshot(void *opaque, const char *path)
+{
+    struct session *s = opaque;
+    if (!s->ov_on) {
+        if (overlay_init(&s->ov, s->pc, &s->syms))
+            return -1;
+        s->ov_on = true;
+    }
+    return overlay_snapshot(&s->ov, path);
 }
 
 /* ------------------------------------------------------------ the window ------------ */
@@ -143,6 +155,8 @@ int session_open(struct session *s, struct pc *pc, struct run_ctx *rc, const str
     if (o->monitor || o->script) {
         monitor_init(&s->mon, pc, &s->syms, stdout);
         monitor_set_runner(&s->mon, monitor_runner, s);
+        s->mon.snapshot = session_snapshot;
+        s->mon.snapshot_opaque = s;
         s->mon_on = true;
     }
     bool display = getenv("DISPLAY") || getenv("WAYLAND_DISPLAY");
@@ -206,6 +220,8 @@ enum pc_stop session_run(struct session *s)
         if (!s->mon_on) {
             monitor_init(&s->mon, pc, &s->syms, stdout);
             monitor_set_runner(&s->mon, monitor_runner, s);
+            s->mon.snapshot = session_snapshot;
+            s->mon.snapshot_opaque = s;
             s->mon_on = true;
         }
         fprintf(stdout, "\npagewalk monitor (continue resumes the guest, quit ends the run)\n");
