@@ -174,6 +174,14 @@ static void on_event(void *opaque, const struct pw_event *ev)
                 stop_now(m, b, "exception %u at EIP %08x (error code %08x)", ev->exc.vector, ev->exc.eip,
                          ev->exc.has_err ? ev->exc.err : 0);
             break;
+        case BP_STALE:
+            if (ev->kind == PW_EV_TLB_STALE && task_matches(m, b))
+                stop_now(m, b, "stale TLB use (--tlb-check): %s of linear %08x at EIP %08x went through the cached "
+                               "entry -> frame %08x (PTE %08x), but the tables now say PTE %08x",
+                         ev->stale.acc == PW_ACC_WRITE ? "write" : ev->stale.acc == PW_ACC_FETCH ? "fetch" : "read",
+                         ev->stale.lin, ev->stale.eip, ev->stale.cached_phys, ev->stale.cached_pte,
+                         ev->stale.current_pte);
+            break;
         case BP_LIN:
         case BP_PHYS:
             if (ev->kind == PW_EV_MEM_WATCH && ((ev->watch.write && b->wr) || (!ev->watch.write && b->rd))) {
@@ -306,7 +314,7 @@ static void help(FILE *out)
     fprintf(out,
             "running:  step|s [n]   next|n   continue|c   until-fault|uf   finish-fault|ff   quit|q\n"
             "break:    break|b fault [w|r] [u|k] [p|np] [ADDR[-ADDR]] [task N] [cr3 X] [ldt SEL]\n"
-            "          b cr3 | b invlpg | b taskswitch | b exc [N] | b eip ADDR | b icount N\n"
+            "          b cr3 | b invlpg | b taskswitch | b exc [N] | b eip ADDR | b icount N | b stale\n"
             "          b lin ADDR[-ADDR] [r|w|rw] | b phys ADDR[-ADDR] [r|w|rw]   (task/cr3/ldt filters on all)\n"
             "          breaks|bl   delete|d N\n"
             "looking:  info|i regs|cr|gdt|ldt|idt|tss|tlb|tlbstats|pagedir|pagetable N|memmap|tasks|fault|faults\n"
@@ -347,6 +355,10 @@ static enum monitor_result cmd_break(struct monitor *m, int argc, char **argv)
         b = add_bp(m, BP_CR3);
     } else if (!strcmp(k, "invlpg")) {
         b = add_bp(m, BP_INVLPG);
+    } else if (!strcmp(k, "stale")) {
+        if (!m->cpu->mmu->tlb_check)
+            fprintf(m->out, "note: stale uses are looked for only with --tlb-check\n");
+        b = add_bp(m, BP_STALE);
     } else if (!strcmp(k, "taskswitch") || !strcmp(k, "ts")) {
         b = add_bp(m, BP_TASKSWITCH);
     } else if (!strcmp(k, "exc")) {
@@ -414,7 +426,7 @@ static enum monitor_result cmd_break(struct monitor *m, int argc, char **argv)
 
 static void list_bps(struct monitor *m)
 {
-    static const char *const names[] = {"fault", "cr3", "invlpg", "taskswitch", "exc", "lin", "phys", "eip", "icount"};
+    static const char *const names[] = {"fault", "cr3", "invlpg", "taskswitch", "exc", "lin", "phys", "eip", "icount", "stale"};
     if (!m->nbp)
         fprintf(m->out, "no breakpoints\n");
     for (int i = 0; i < m->nbp; i++) {
@@ -664,7 +676,8 @@ int monitor_init(struct monitor *m, struct pc *pc, const struct symtab *syms, FI
                                PW_EV_BIT(PW_EV_PAGE_FAULT) | PW_EV_BIT(PW_EV_CR_WRITE) | PW_EV_BIT(PW_EV_INVLPG) |
                                    PW_EV_BIT(PW_EV_TASK_SWITCH) | PW_EV_BIT(PW_EV_EXCEPTION) |
                                    PW_EV_BIT(PW_EV_MEM_WATCH) | PW_EV_BIT(PW_EV_IRET) | PW_EV_BIT(PW_EV_TLB_FILL) |
-                                   PW_EV_BIT(PW_EV_TLB_EVICT) | PW_EV_BIT(PW_EV_TLB_FLUSH),
+                                   PW_EV_BIT(PW_EV_TLB_EVICT) | PW_EV_BIT(PW_EV_TLB_FLUSH) |
+                                   PW_EV_BIT(PW_EV_TLB_STALE),
                                on_event, m);
 }
 

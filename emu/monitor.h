@@ -23,7 +23,7 @@ typedef int (*monitor_run_fn)(void *opaque, uint64_t max);
 
 enum monitor_result { MON_OK, MON_ERROR, MON_RESUME, MON_QUIT };
 
-enum bp_kind { BP_FAULT, BP_CR3, BP_INVLPG, BP_TASKSWITCH, BP_EXC, BP_LIN, BP_PHYS, BP_EIP, BP_ICOUNT };
+enum bp_kind { BP_FAULT, BP_CR3, BP_INVLPG, BP_TASKSWITCH, BP_EXC, BP_LIN, BP_PHYS, BP_EIP, BP_ICOUNT, BP_STALE };
 
 struct breakpoint {
     int id;

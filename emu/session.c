@@ -75,6 +75,10 @@ static int session_snapshot(void *opaque, const char *path)
             return -1;
         s->ov_on = true;
     }
+    if (s->mon_on && s->mon.stop_why[0])
+        snprintf(s->ov.status, sizeof s->ov.status, "stopped: %.110s", s->mon.stop_why);
+    else if (s->mon_on)
+        snprintf(s->ov.status, sizeof s->ov.status, "paused in the monitor");
     return overlay_snapshot(&s->ov, path);
 }
 
@@ -160,7 +164,8 @@ int session_open(struct session *s, struct pc *pc, struct run_ctx *rc, const str
         s->mon_on = true;
     }
     bool display = getenv("DISPLAY") || getenv("WAYLAND_DISPLAY");
-    if (o->snapshot || (display && !o->headless)) {
+    /* The monitor can take snapshots: its overlay must see the faults from the start. */
+    if (o->snapshot || o->monitor || o->script || (display && !o->headless)) {
         if (overlay_init(&s->ov, pc, &s->syms)) {
             snprintf(err, errlen, "out of memory for the overlay");
             return -1;
