@@ -612,17 +612,17 @@ enum monitor_result monitor_command(struct monitor *m, const char *line)
         }
         if (phys) {
             fprintf(m->out, "stores to physical %08x:\n", a);
-            pt_history_print(&m->hist, a & ~3u, 4, 10, m->out);
+            pt_history_print(&m->hist, m->syms, a & ~3u, 4, 10, m->out);
         } else {
             uint32_t pd = c->cr3 & PAGE_MASK, pde_addr = pd + (a >> 22) * 4;
             uint32_t pde = phys_read(c->mmu->phys, pde_addr, 4);
             fprintf(m->out, "PDE for %08x at physical %08x (now %08x):\n", a, pde_addr, pde);
-            pt_history_print(&m->hist, pde_addr, 4, 5, m->out);
+            pt_history_print(&m->hist, m->syms, pde_addr, 4, 5, m->out);
             if (pde & PTE_P) {
                 uint32_t pte_addr = (pde & PAGE_MASK) + ((a >> 12) & 0x3FF) * 4;
                 fprintf(m->out, "PTE for %08x at physical %08x (now %08x):\n", a, pte_addr,
                         phys_read(c->mmu->phys, pte_addr, 4));
-                pt_history_print(&m->hist, pte_addr, 4, 10, m->out);
+                pt_history_print(&m->hist, m->syms, pte_addr, 4, 10, m->out);
             }
         }
     } else if (!strcmp(cmd, "snapshot")) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/symbols.h"
 #include "mmu/mmu.h"
 
 static void mark(struct pt_history *h, uint32_t frame_addr)
@@ -28,6 +29,10 @@ static void on_event(void *opaque, const struct pw_event *ev)
         uint32_t f = ev->watch.phys >> PAGE_SHIFT;
         if (f >= h->nframes || !h->is_table[f])
             return;
+        /* A present entry stored into the page directory names a page table: watch it now,
+         * so the entries the kernel writes next (fork filling a new table) are seen too. */
+        if ((ev->watch.phys & PAGE_MASK) == (c->cr3 & PAGE_MASK) && ev->watch.size == 4 && (ev->watch.val & PTE_P))
+            mark(h, ev->watch.val & PAGE_MASK);
         struct pt_write *w = &h->ring[h->head];
         w->icount = c->icount;
         w->phys = ev->watch.phys;
@@ -70,7 +75,8 @@ void pt_history_free(struct pt_history *h)
     h->ring = NULL;
 }
 
-int pt_history_print(struct pt_history *h, uint32_t phys, uint32_t len, int max, FILE *out)
+int pt_history_print(struct pt_history *h, const struct symtab *syms, uint32_t phys, uint32_t len, int max,
+                     FILE *out)
 {
     uint32_t f = phys >> PAGE_SHIFT;
     if (f >= h->nframes || !h->is_table[f]) {
@@ -82,8 +88,13 @@ int pt_history_print(struct pt_history *h, uint32_t phys, uint32_t len, int max,
         const struct pt_write *w = &h->ring[(h->head + PT_HISTORY_MAX - 1 - k) % PT_HISTORY_MAX];
         if (w->phys + w->size <= phys || w->phys >= phys + len)
             continue;
-        fprintf(out, "  icount %-12llu EIP %04x:%08x LDT %04x wrote %08x (%u bytes at %08x)\n",
-                (unsigned long long)w->icount, w->cs, w->eip, w->ldt, w->val, w->size, w->phys);
+        char where[96] = "";
+        uint32_t off = 0;
+        const struct symbol *s = syms ? symtab_find(syms, w->eip, &off) : NULL;
+        if (s && off < 0x10000)
+            snprintf(where, sizeof where, " <%s+0x%x>", s->name, off);
+        fprintf(out, "  icount %-10llu EIP %04x:%08x%s LDT %04x wrote %08x\n", (unsigned long long)w->icount, w->cs,
+                w->eip, where, w->ldt, w->val);
         shown++;
     }
     if (!shown)

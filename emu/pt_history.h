@@ -31,6 +31,9 @@ struct pt_history {
 int pt_history_init(struct pt_history *h, struct cpu *c); /* subscribes; 0 or -1 */
 void pt_history_free(struct pt_history *h);
 /* Prints the recorded stores that touched [phys, phys+len), newest first (at most max). */
-int pt_history_print(struct pt_history *h, uint32_t phys, uint32_t len, int max, FILE *out);
+struct symtab;
+/* (syms may be NULL; with them, writers are named function+offset) */
+int pt_history_print(struct pt_history *h, const struct symtab *syms, uint32_t phys, uint32_t len, int max,
+                     FILE *out);
 
 #endif
