@@ -4,8 +4,9 @@
 
 #include <stdio.h>
 
-int runner_pagewalk_create(struct runner *r, bool code32, char *err, unsigned errlen)
+int runner_pagewalk_create(struct runner *r, bool code32, int model, char *err, unsigned errlen)
 {
+    (void)model;
     (void)r;
     (void)code32;
     snprintf(err, errlen, "this build has no pagewalk CPU yet (cpu/ incomplete at configure time): use --self");

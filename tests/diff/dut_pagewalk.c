@@ -1,7 +1,7 @@
 /* The device under test: pagewalk's cpu/ on mmu/ with 1 MiB of RAM and no devices (ports read
  * as open bus). State is set through struct cpu's fields directly, the way the issue asks:
- * flat 32-bit protected mode (CS 32-bit code, data segments 4 GiB, CPL 0, paging off) or real
- * mode. Exceptions are seen through the event bus (PW_EV_EXCEPTION / PW_EV_INTERRUPT). */
+ * 32-bit protected mode (CS 32-bit flat code, data segments of 4 GiB with the small bases of
+ * gen.h, CPL 0, paging off) or real mode. Exceptions are seen through the event bus (PW_EV_EXCEPTION / PW_EV_INTERRUPT). */
 #include "tests/diff/runner.h"
 
 #include <stdio.h>
@@ -41,8 +41,8 @@ static void set_flat(struct cpu *c)
 {
     for (int s = 0; s < 6; s++) {
         struct cpu_seg *sg = &c->seg[s];
-        sg->sel = s == SEG_CS ? 0x08 : 0x10;
-        sg->base = 0;
+        sg->sel = diff_sel_prot[s];
+        sg->base = diff_gdt_base(sg->sel);
         sg->limit = 0xFFFFFFFFu;
         sg->attr = s == SEG_CS ? 0xC09B : 0xC093;
         sg->valid = true;
@@ -61,17 +61,17 @@ static int pwr_load(struct runner *r, const struct gen_case *gc, const struct di
     memcpy(p->phys.ram + DIFF_CODE_BASE, gc->code, gc->len);
     cpu_reset(c);
     if (p->code32) {
-        uint64_t gdt[3] = {0, DIFF_GDT_CODE32, DIFF_GDT_DATA32};
+        uint64_t gdt[DIFF_GDT_N];
+        for (int i = 0; i < DIFF_GDT_N; i++)
+            gdt[i] = diff_gdt_entry(i);
         memcpy(p->phys.ram + DIFF_GDT_BASE, gdt, sizeof gdt);
         c->gdtr.base = DIFF_GDT_BASE;
         c->gdtr.limit = sizeof gdt - 1;
         set_flat(c);
     } else {
         c->cr0 = CR0_ET;
-        cpu_set_seg_raw(c, SEG_CS, DIFF_CODE_BASE >> 4);
         for (int s = 0; s < 6; s++)
-            if (s != SEG_CS)
-                cpu_set_seg_raw(c, s, 0);
+            cpu_set_seg_raw(c, s, diff_sel_real[s]);
     }
     cpu_mode_changed(c);
     mmu_flush_fast(&p->mmu);
@@ -143,7 +143,7 @@ static void pwr_destroy(struct runner *r)
     free(p);
 }
 
-int runner_pagewalk_create(struct runner *r, bool code32, char *err, unsigned errlen)
+int runner_pagewalk_create(struct runner *r, bool code32, int model, char *err, unsigned errlen)
 {
     struct pwr *p = calloc(1, sizeof *p);
     if (!p)
@@ -151,11 +151,11 @@ int runner_pagewalk_create(struct runner *r, bool code32, char *err, unsigned er
     p->code32 = code32;
     pw_events_init(&p->ev);
     pw_events_subscribe(&p->ev, PW_EV_BIT(PW_EV_EXCEPTION) | PW_EV_BIT(PW_EV_INTERRUPT), on_event, p);
-    struct mmu_tlb_config cfg = mmu_tlb_default(CPU_386);
+    struct mmu_tlb_config cfg = mmu_tlb_default(model);
     struct cpu_bus_ops bus = {.io_read = io_read, .io_write = io_write, .intr_ack = intr_ack, .opaque = p};
     if (phys_init(&p->phys, PW_RAM, &p->ev) != 0 ||
-        mmu_init(&p->mmu, &p->phys, &p->ev, CPU_386, &cfg) != 0 ||
-        cpu_init(&p->cpu, CPU_386, &p->mmu, &p->ev, &bus) != 0) {
+        mmu_init(&p->mmu, &p->phys, &p->ev, model, &cfg) != 0 ||
+        cpu_init(&p->cpu, model, &p->mmu, &p->ev, &bus) != 0) {
         snprintf(err, errlen, "pagewalk: cannot create the machine");
         free(p);
         return -1;

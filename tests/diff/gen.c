@@ -5,7 +5,7 @@
 
 const char *const gen_group_names[G_NGROUPS] = {
     "alu", "incdec", "muldiv", "shift", "bits", "bcd", "move", "stack", "branch",
-    "string", "flagops", "traps",
+    "string", "flagops", "traps", "i486",
 };
 
 /* EFLAGS bits used in the masks */
@@ -580,9 +580,35 @@ static void gen_bcd(struct gctx *g)
 static void gen_move(struct gctx *g)
 {
     struct ib ib = {0};
-    int kind = (int)rnd(g->r, 11);
+    int kind = (int)rnd(g->r, 13);
     bool byte = rnd(g->r, 3) == 0;
     switch (kind) {
+    case 11: { /* MOV Sreg, r16: the mode's own data selector (real 0, protected 0x10) */
+        static const int sregs[5] = {0, 2, 3, 4, 5};
+        int sr = sregs[rnd(g->r, 5)], reg = pick_dst(g, 16);
+        set_reg(g, reg, (rnd32(g->r) & 0xFFFF0000u) | (g->code32 ? 0x10 : 0));
+        if (rnd(g->r, 2))
+            ib_prefix(&ib, 0x66); /* operand size is ignored for MOV Sreg */
+        ib_byte(&ib, 0x8E);
+        ib_byte(&ib, (uint8_t)(0xC0 | sr << 3 | reg));
+        emit(g, &ib, "mov sreg,r", false);
+        return;
+    }
+    case 12: { /* MOV r/m16, Sreg: memory, or a 16-bit register (a 32-bit one has
+                * undefined upper bits on the 386, SDM MOV) */
+        int sr = (int)rnd(g->r, 6);
+        if (rnd(g->r, 2)) {
+            if (g->code32)
+                ib_prefix(&ib, 0x66);
+            ib_byte(&ib, 0x8C);
+            ib_byte(&ib, (uint8_t)(0xC0 | sr << 3 | pick_dst(g, 16)));
+        } else {
+            ib_byte(&ib, 0x8C);
+            modrm_any(g, &ib, sr, 16, true, true);
+        }
+        emit(g, &ib, "mov r/m,sreg", false);
+        return;
+    }
     case 0: case 1: { /* MOV r/m,r and r,r/m */
         int size = byte ? 8 : pick_osz(g, &ib);
         int reg = pick_dst(g, size);
@@ -796,7 +822,7 @@ static void gen_branch(struct gctx *g)
 {
     struct gen_case *c = g->c;
     struct ib ib = {0};
-    int kind = (int)rnd(g->r, 8);
+    int kind = (int)rnd(g->r, 11);
     int relsz = 1;
     const char *name;
     switch (kind) {
@@ -845,6 +871,38 @@ static void gen_branch(struct gctx *g)
         emit(g, &ib, call ? "call r" : "jmp r", false);
         gen_body(g);
         patch_rel(c, imm_at, 4, 0, c->len + (g->code32 ? DIFF_CODE_BASE : 0));
+        return;
+    }
+    case 7: case 8: { /* JMP/CALL ptr16:16/32 to the code segment, forward */
+        bool call = kind == 8;
+        ib_byte(&ib, call ? 0x9A : 0xEA);
+        int osz = g->code32 ? 4 : 2;
+        ib_imm(&ib, 0, osz);
+        ib_imm(&ib, g->code32 ? 0x08 : DIFF_CODE_BASE >> 4, 2);
+        struct gen_insn *gi = emit(g, &ib, call ? "call far" : "jmp far", false);
+        uint32_t at = gi->off + gi->len - 2 - (uint32_t)osz;
+        gen_body(g);
+        patch_rel(c, at, osz, 0, c->len + (g->code32 ? DIFF_CODE_BASE : 0));
+        return;
+    }
+    case 9: { /* RETF / IRET to the next instruction, same privilege */
+        bool iret = rnd(g->r, 2);
+        if (iret) {
+            /* no TF (it would trap) and no NT (IRET would return from a task) */
+            uint32_t fl = (rnd32(g->r) & (CF | PF | AF | ZF | SF | OF | 0x400u | 0x200u | 0x3000u)) | 2u;
+            push_imm(g, fl);
+        }
+        struct ib pc = {0};
+        ib_byte(&pc, 0x0E); /* PUSH CS */
+        emit(g, &pc, "push cs (setup)", true);
+        push_imm(g, 0);
+        uint32_t imm_at = c->len - (g->code32 ? 4 : 2);
+        bool imm = !iret && rnd(g->r, 2);
+        ib_byte(&ib, iret ? 0xCF : imm ? 0xCA : 0xCB);
+        if (imm)
+            ib_imm(&ib, rnd(g->r, 0x20), 2);
+        emit(g, &ib, iret ? "iret" : imm ? "retf imm" : "retf", false);
+        patch_rel(c, imm_at, g->code32 ? 4 : 2, 0, c->len + (g->code32 ? DIFF_CODE_BASE : 0));
         return;
     }
     default: { /* RET / RET imm16 to the next instruction */
@@ -944,6 +1002,36 @@ static void gen_traps(struct gctx *g)
     emit(g, &ib, name, false);
 }
 
+/* 486 additions (i486 manual, chapter 26): BSWAP r32, XADD and CMPXCHG r/m, r */
+static void gen_i486(struct gctx *g)
+{
+    struct ib ib = {0};
+    int kind = (int)rnd(g->r, 3);
+    if (kind == 0) {
+        /* BSWAP with a 16-bit operand is undefined (i486 manual, BSWAP): 32-bit only */
+        if (!g->code32)
+            ib_prefix(&ib, 0x66);
+        int r = pick_dst(g, 32);
+        maybe_seed_reg(g, r, 32);
+        ib_byte(&ib, 0x0F);
+        ib_byte(&ib, (uint8_t)(0xC8 + r));
+        emit(g, &ib, "bswap", false);
+        return;
+    }
+    bool byte = rnd(g->r, 3) == 0;
+    int size = byte ? 8 : pick_osz(g, &ib);
+    int reg = pick_dst(g, size);
+    maybe_seed_reg(g, reg, size);
+    if (kind == 2)
+        maybe_seed_reg(g, EAX, size);
+    ib_byte(&ib, 0x0F);
+    ib_byte(&ib, (uint8_t)((kind == 1 ? 0xC0 : 0xB0) + !byte));
+    int rm = modrm_any(g, &ib, reg, size, true, false);
+    if (rm < 0 && rnd(g->r, 4) == 0)
+        ib_prefix(&ib, 0xF0);
+    emit(g, &ib, kind == 1 ? "xadd" : "cmpxchg", false);
+}
+
 static void gen_one(struct gctx *g, uint32_t groups)
 {
     int cand[G_NGROUPS], n = 0;
@@ -965,6 +1053,7 @@ static void gen_one(struct gctx *g, uint32_t groups)
     case G_BRANCH: gen_branch(g); break;
     case G_STRING: gen_string(g); break;
     case G_FLAGOPS: gen_flagops(g); break;
+    case G_I486: gen_i486(g); break;
     default: gen_traps(g); break;
     }
     g->reserved = 0;

@@ -27,18 +27,44 @@
 #define DIFF_CODE_BASE 0x20000u
 #define DIFF_CODE_MAX 0x1000u
 #define DIFF_STACK_TOP 0x8000u
-/* Protected mode: a GDT with null, 0x08 flat 32-bit code (DPL 0) and 0x10 flat data. */
+/* Segments (ES CS SS DS FS GS). The data segments have different, small bases so that an
+ * access through the wrong segment register shows up as a memory or register difference;
+ * SS has base 0 and every base keeps effective addresses (<= 0FF00H) inside the data area.
+ * Real mode: selector << 4. Protected mode: a GDT at DIFF_GDT_BASE with null, 0x08 flat
+ * 32-bit code (DPL 0), 0x10 flat data, and data segments 0x18.. with the bases below. */
 #define DIFF_GDT_BASE 0x30000u
 #define DIFF_GDT_CODE32 0x00CF9B000000FFFFull
 #define DIFF_GDT_DATA32 0x00CF93000000FFFFull
+#define DIFF_GDT_N 7
+static const uint16_t diff_sel_real[6] = {0x0080, 0x2000, 0x0000, 0x0010, 0x0100, 0x0180};
+static const uint16_t diff_sel_prot[6] = {0x20, 0x08, 0x10, 0x18, 0x28, 0x30};
+/* descriptor i of the GDT: base from the table, limit 4 GiB, DPL 0 */
+static inline uint64_t diff_gdt_entry(int i)
+{
+    static const uint32_t base[DIFF_GDT_N] = {0, 0, 0, 0x100, 0x800, 0x1000, 0x1800};
+    if (i == 0)
+        return 0;
+    if (i == 1)
+        return DIFF_GDT_CODE32;
+    uint64_t b = base[i];
+    return DIFF_GDT_DATA32 | (b & 0xFFFFFFu) << 16 | (b >> 24) << 56;
+}
+static inline uint32_t diff_gdt_base(uint16_t sel)
+{
+    uint64_t d = diff_gdt_entry(sel >> 3);
+    return (uint32_t)((d >> 16) & 0xFFFFFFu) | (uint32_t)(d >> 56) << 24;
+}
 #define DIFF_MAX_INSNS 256
 
 /* Instruction groups: one can be selected per run (--group) so the quick tests stay
  * focussed and a failure names its family. */
 enum gen_group {
     G_ALU, G_INCDEC, G_MULDIV, G_SHIFT, G_BITS, G_BCD, G_MOVE, G_STACK, G_BRANCH,
-    G_STRING, G_FLAGOPS, G_TRAPS, G_NGROUPS
+    G_STRING, G_FLAGOPS, G_TRAPS,
+    G_I486,        /* BSWAP, XADD, CMPXCHG: only with --cpu 486 */
+    G_NGROUPS
 };
+#define GEN_GROUPS_386 ((1u << G_I486) - 1)
 extern const char *const gen_group_names[G_NGROUPS];
 
 /* How the flags an instruction leaves undefined are worked out (see flags.md). */

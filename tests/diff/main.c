@@ -1,7 +1,7 @@
 /* pw_diff: differential test of pagewalk's CPU against Unicorn.
  *
- *   pw_diff [--mode 32|16|both] [--group NAME|all] [--count N] [--seed S] [--case K]
- *           [--max-fail N] [--self]
+ *   pw_diff [--mode 32|16|both] [--cpu 386|486] [--group NAME|all] [--count N] [--seed S]
+ *           [--case K] [--max-fail N] [--self]
  *
  * Generates random cases (gen.c), runs each on both CPUs from identical state one instruction
  * at a time, and after every instruction compares the general registers, EIP, EFLAGS (minus
@@ -31,6 +31,7 @@ struct opts {
     int max_fail;
     bool self;
     bool verbose;
+    int model;          /* 386 or 486 */
 };
 
 struct stats {
@@ -211,7 +212,7 @@ static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner
 static int parse_groups(const char *s, uint32_t *out)
 {
     if (!strcmp(s, "all")) {
-        *out = (1u << G_NGROUPS) - 1;
+        *out = 0; /* every group of the selected model */
         return 0;
     }
     *out = 0;
@@ -231,8 +232,8 @@ static int parse_groups(const char *s, uint32_t *out)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: pw_diff [--mode 32|16|both] [--group NAME[,NAME..]|all] [--count N] "
-                    "[--seed S] [--case K] [--max-fail N] [--self]\ngroups:");
+    fprintf(stderr, "usage: pw_diff [--mode 32|16|both] [--cpu 386|486] [--group NAME[,NAME..]|all] "
+                    "[--count N] [--seed S] [--case K] [--max-fail N] [--self]\ngroups:");
     for (int i = 0; i < G_NGROUPS; i++)
         fprintf(stderr, " %s", gen_group_names[i]);
     fprintf(stderr, "\n");
@@ -240,8 +241,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {.modes = 3, .groups = (1u << G_NGROUPS) - 1, .count = 20000, .seed = 1,
-                     .only_case = -1, .max_fail = 10};
+    struct opts o = {.modes = 3, .groups = 0, .count = 20000, .seed = 1,
+                     .only_case = -1, .max_fail = 10, .model = 386};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--self")) {
@@ -266,6 +267,8 @@ int main(int argc, char **argv)
             o.seed = strtoull(v, NULL, 0);
         else if (!strcmp(a, "--case"))
             o.only_case = strtoll(v, NULL, 0);
+        else if (!strcmp(a, "--cpu"))
+            o.model = atoi(v) == 486 ? 486 : 386;
         else if (!strcmp(a, "--max-fail"))
             o.max_fail = atoi(v);
         else {
@@ -273,6 +276,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (!o.groups)
+        o.groups = o.model == 486 ? (1u << G_NGROUPS) - 1 : GEN_GROUPS_386;
     struct stats total = {0};
     for (int m = 0; m < 2; m++) {
         if (!(o.modes >> m & 1))
@@ -282,7 +287,7 @@ int main(int argc, char **argv)
         char err[200];
         if (runner_unicorn_create(&ref, code32, err, sizeof err) != 0 ||
             (o.self ? runner_unicorn_create(&dut, code32, err, sizeof err)
-                    : runner_pagewalk_create(&dut, code32, err, sizeof err)) != 0) {
+                    : runner_pagewalk_create(&dut, code32, o.model, err, sizeof err)) != 0) {
             fprintf(stderr, "pw_diff: %s\n", err);
             return 2;
         }
@@ -290,8 +295,15 @@ int main(int argc, char **argv)
         if (o.only_case >= 0) {
             run_case(&o, code32, (uint64_t)o.only_case, &ref, &dut, &st);
         } else {
+            uint64_t next_report = 1000000;
             for (uint64_t k = 0; st.passed + st.failed < o.count; k++) {
                 run_case(&o, code32, k, &ref, &dut, &st);
+                if (st.passed + st.failed >= next_report) {
+                    /* progress for long runs, on stderr so the summary stays clean */
+                    fprintf(stderr, "mode %d: %" PRIu64 " instructions, %" PRIu64 " failed so far\n",
+                            code32 ? 32 : 16, st.passed + st.failed, st.failed);
+                    next_report += 1000000;
+                }
                 if ((int)st.failed >= o.max_fail)
                     break;
             }

@@ -87,25 +87,18 @@ static int ucr_load(struct runner *r, const struct gen_case *gc, const struct di
     uc_mem_write(u->uc, DIFF_CODE_BASE, code, sizeof code);
     /* translated blocks of the previous case must not survive the new code */
     uc_ctl_remove_cache(u->uc, DIFF_CODE_BASE, DIFF_CODE_BASE + sizeof code);
+    static const int sreg_ids[6] = {UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
+                                    UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS};
     if (u->code32) {
-        uint64_t gdt[3] = {0, DIFF_GDT_CODE32, DIFF_GDT_DATA32};
+        uint64_t gdt[DIFF_GDT_N];
+        for (int i = 0; i < DIFF_GDT_N; i++)
+            gdt[i] = diff_gdt_entry(i);
         uc_mem_write(u->uc, DIFF_GDT_BASE, gdt, sizeof gdt);
         uc_x86_mmr m = {.base = DIFF_GDT_BASE, .limit = sizeof gdt - 1};
         uc_reg_write(u->uc, UC_X86_REG_GDTR, &m);
-        wr(u, UC_X86_REG_CS, 0x08);
-        wr(u, UC_X86_REG_DS, 0x10);
-        wr(u, UC_X86_REG_ES, 0x10);
-        wr(u, UC_X86_REG_SS, 0x10);
-        wr(u, UC_X86_REG_FS, 0x10);
-        wr(u, UC_X86_REG_GS, 0x10);
-    } else {
-        wr(u, UC_X86_REG_CS, DIFF_CODE_BASE >> 4);
-        wr(u, UC_X86_REG_DS, 0);
-        wr(u, UC_X86_REG_ES, 0);
-        wr(u, UC_X86_REG_SS, 0);
-        wr(u, UC_X86_REG_FS, 0);
-        wr(u, UC_X86_REG_GS, 0);
     }
+    for (int s = 0; s < 6; s++)
+        wr(u, sreg_ids[s], u->code32 ? diff_sel_prot[s] : diff_sel_real[s]);
     r->set(r, regs);
     return 0;
 }

@@ -36,6 +36,6 @@ struct runner {
 };
 
 int runner_unicorn_create(struct runner *r, bool code32, char *err, unsigned errlen);
-int runner_pagewalk_create(struct runner *r, bool code32, char *err, unsigned errlen);
+int runner_pagewalk_create(struct runner *r, bool code32, int model, char *err, unsigned errlen);
 
 #endif

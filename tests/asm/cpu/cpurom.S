@@ -15,6 +15,9 @@
  *   0x300000 not present  0x301000 user read-only  0x302000 supervisor only
  *   linear 0x400000 -> physical 0x303000 (alias)
  *
+ * QEMU's TCG checks neither data-segment limits nor the use of a null DS/ES in protected
+ * mode; nothing here depends on those checks, so that both transcripts can agree.
+ *
  * Each exception handler records vector, error code, saved CS:EIP and CR2, then returns to
  * 'resume_eip' (set by the test before the faulting instruction). Intel 386 PRM chapter 9
  * gives which exceptions are faults (saved EIP = the instruction) and which are traps (the
@@ -29,6 +32,11 @@
 #define last_cr2 (VARS + 0x14)
 #define kern_esp (VARS + 0x18)
 #define kern_cont (VARS + 0x1C)
+#define last_efl (VARS + 0x20)
+#define escape (VARS + 0x24)      /* != 0: the next exception returns to kern_cont */
+#define last_ecx (VARS + 0x28)
+#define last_esi (VARS + 0x2C)
+#define last_edi (VARS + 0x30)
 
 #define GDT_RAM 0x1000
 #define IDT_RAM 0x2000
@@ -48,6 +56,8 @@
 #define SEL_TSS_C 0x38
 #define SEL_TSS_BAD 0x40
 #define SEL_DATA_NP 0x48
+#define SEL_CALLGATE 0x53           /* 0x50 | RPL 3 */
+#define SEL_SMALL 0x58
 
 /* ---- one test: name, print CR2 (0/1), the instruction that should trap or fault ---- */
 .macro T name, cr2, insn:vararg
@@ -79,6 +89,7 @@
     .code16
 /* The ROM's first byte (0xF0000 = F000:0000). Real-mode offsets are written as differences
  * from it, which the assembler resolves: a 16-bit REL relocation cannot carry -0xF0000. */
+    .globl rom_start
 rom_start:
 start16:
     cli
@@ -163,6 +174,14 @@ pm32:
     T of_into, 0, into
     T bp_int3, 0, int3
     T gp_int_through_dpl0_gate_ring0_ok, 0, int $0x82
+    /* (no data-segment limit test: QEMU's TCG does not check those limits, so the two
+     * transcripts could not agree; the CPU's unit tests cover #GP(0) beyond a limit) */
+    /* #GP while the #GP gate is not present: #NP during #GP delivery is a double fault */
+    andl $0xFFFF7FFF, IDT_RAM + 13 * 8 + 4
+    movw $0x0FF8, %ax
+    T df_gp_with_gate_not_present, 2, movw %ax, %ds
+    orl $0x8000, IDT_RAM + 13 * 8 + 4
+    call test_desc_insns
 
     /* ---- paging ---- */
     call build_paging
@@ -181,6 +200,22 @@ pm32:
     T pf_ring0_read_not_present, 1, movl 0x300010, %eax
     T pf_ring0_write_not_present, 1, movl %eax, 0x300024
     T pf_ring0_write_read_only_no_fault_wp0, 1, movl %eax, 0x301000
+    /* string instructions fault at the element: ECX/ESI/EDI say how far they got, so the
+     * restarted instruction carries on (386 PRM 17.2.2.11, "REP") */
+    cld
+    movl $0x2FFFF8, %esi
+    movl $0x200000, %edi
+    movl $16, %ecx
+    T pf_rep_movsb_into_not_present, 1, rep movsb
+    call print_string_regs
+    std
+    movb $0xAA, %al
+    movl $0x301003, %edi
+    xorl %esi, %esi                     /* SCAS does not use ESI: it stays 0 */
+    movl $100, %ecx
+    T pf_std_repne_scasb_down_into_not_present, 1, repne scasb
+    cld
+    call print_string_regs
 
     /* ---- task switches ---- */
     call fill_tss_bc
@@ -220,6 +255,7 @@ from_user:
     movw %ax, %fs
     movw %ax, %gs
     PUTS "back in ring 0\n"
+    call test_v86
     PUTS "done\n"
     movb $0, %al
     outb %al, $0xF4                     /* isa-debug-exit: QEMU exits with status 1 */
@@ -237,6 +273,13 @@ user_code:
     T pf_ring3_read_supervisor, 1, movl 0x302010, %eax
     T pf_ring3_read_not_present, 1, movl 0x300ffc, %eax
     T bp_int3_ring3_dpl3_gate, 0, int3
+    lcall $SEL_CALLGATE, $0
+    PUTS "call gate: back in ring 3, cs="
+    xorl %eax, %eax
+    movw %cs, %ax
+    movl $4, %ecx
+    call puthex
+    PUTS "\n"
     movb $0x7F, %al
     addb $1, %al
     T of_into_ring3, 0, into
@@ -272,6 +315,23 @@ task_c:
     iret
     jmp task_c
 
+/* ECX ESI EDI as the last exception found them */
+print_string_regs:
+    pushal
+    PUTS "  at the fault: ecx="
+    movl last_ecx, %eax
+    movl $8, %ecx
+    call puthex
+    PUTS " esi="
+    movl last_esi, %eax
+    call puthex
+    PUTS " edi="
+    movl last_edi, %eax
+    call puthex
+    PUTS "\n"
+    popal
+    ret
+
 /* prints the type byte of TSS A's descriptor (89 available, 8B busy) and a newline */
 print_busy:
     pushal
@@ -281,6 +341,143 @@ print_busy:
     PUTS "\n"
     popal
     ret
+
+/* ---- call gate target (ring 0, entered from ring 3 through GDT 0x50) ---- */
+callgate_target:
+    PUTS "call gate from ring 3: cs="
+    xorl %eax, %eax
+    movw %cs, %ax
+    movl $4, %ecx
+    call puthex
+    PUTS " caller cs="
+    movl 4(%esp), %eax
+    call puthex
+    PUTS " caller ss="
+    movl 12(%esp), %eax
+    call puthex
+    PUTS " ring-0 esp="
+    movl %esp, %eax
+    movl $8, %ecx
+    call puthex
+    PUTS "\n"
+    lret
+
+/* ---- LAR / LSL / VERR / VERW (386 PRM chapter 17) ---- */
+.macro DESC_TEST name, insn, sel, mask=0xFFFFFFFF
+    PUTS "\name "
+    movl $\sel, %eax
+    movl $4, %ecx
+    call puthex
+    movl $0xDEAD, %ebx
+    movl $\sel, %eax
+    \insn
+    setz %dl
+    andl $\mask, %ebx
+    PUTS ": zf="
+    movzbl %dl, %eax
+    movl $1, %ecx
+    call puthex
+    PUTS " result="
+    movl %ebx, %eax
+    movl $8, %ecx
+    call puthex
+    PUTS "\n"
+.endm
+
+test_desc_insns:
+    pushal
+    /* LAR: bits 19:16 of the loaded value (limit 19:16) are undefined: masked here */
+    DESC_TEST lar, "larl %eax, %ebx", SEL_DATA0, 0x00F0FF00
+    DESC_TEST lar, "larl %eax, %ebx", SEL_TSS_A, 0x00F0FF00
+    DESC_TEST lar, "larl %eax, %ebx", 0
+    DESC_TEST lsl, "lsll %eax, %ebx", SEL_DATA0
+    DESC_TEST lsl, "lsll %eax, %ebx", SEL_TSS_A
+    DESC_TEST lsl, "lsll %eax, %ebx", SEL_SMALL
+    DESC_TEST lsl, "lsll %eax, %ebx", 0x0FF8
+    DESC_TEST verr, "verr %ax", SEL_CODE0
+    DESC_TEST verw, "verw %ax", SEL_CODE0
+    DESC_TEST verw, "verw %ax", SEL_DATA0
+    DESC_TEST verr, "verr %ax", SEL_DATA_NP
+    popal
+    ret
+
+/* ---- virtual-8086 mode: IRET with VM=1, then faults from V86 into ring 0 ---- */
+test_v86:
+    pushal
+    movl %esp, kern_esp
+    movl $1f, kern_cont
+    movl $(v86_after_cli - rom_start), resume_eip
+    movl $0xFF, last_vec
+    pushl $0                            /* GS */
+    pushl $0                            /* FS */
+    pushl $0x1000                       /* DS: the variables at 0x10000 */
+    pushl $0                            /* ES */
+    pushl $0                            /* SS */
+    pushl $0x7000                       /* SP */
+    pushl $0x00020002                   /* EFLAGS: VM, IOPL 0 */
+    pushl $0xF000                       /* CS */
+    pushl $(v86_entry - rom_start)      /* IP */
+    iret
+1:  movw $SEL_DATA0, %ax                /* back from V86 through #UD with 'escape' set */
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    PUTS "v86: ud2 left v86 through vec="
+    movl last_vec, %eax
+    movl $2, %ecx
+    call puthex
+    PUTS " vm="
+    movl last_efl, %eax
+    shrl $17, %eax
+    andl $1, %eax
+    movl $1, %ecx
+    call puthex
+    PUTS " cs="
+    movl last_cs, %eax
+    movl $4, %ecx
+    call puthex
+    PUTS " ip="
+    movl last_eip, %eax
+    subl $(v86_ud2 - rom_start), %eax
+    jnz 2f
+    PUTS "insn\n"
+    jmp 3f
+2:  movl last_eip, %eax
+    call puthex
+    PUTS "\n"
+3:  PUTS "v86: cli with iopl 0: vec="
+    movzbl VARS + 0x40, %eax
+    movl $2, %ecx
+    call puthex
+    PUTS " err="
+    movl VARS + 0x48, %eax
+    movl $4, %ecx
+    call puthex
+    PUTS " vm="
+    movl VARS + 0x44, %eax
+    shrl $17, %eax
+    andl $1, %eax
+    movl $1, %ecx
+    call puthex
+    PUTS "\n"
+    popal
+    ret
+
+    .code16
+v86_entry:
+    cli                                 /* IOPL 0 < 3: #GP(0), resumes at v86_after_cli */
+v86_after_cli:
+    movw %ds:(last_vec - 0x10000), %ax  /* DS = 0x1000: the variables */
+    movw %ax, %ds:(VARS + 0x40 - 0x10000)
+    movl %ds:(last_efl - 0x10000), %eax
+    movl %eax, %ds:(VARS + 0x44 - 0x10000)
+    movl %ds:(last_err - 0x10000), %eax
+    movl %eax, %ds:(VARS + 0x48 - 0x10000)
+    movl $1, %ds:(escape - 0x10000)
+v86_ud2:
+    ud2                                 /* #UD: with 'escape' set, back to ring 0 */
+    .code32
 
 /* ---- exception handlers ---- */
 .macro STUB v
@@ -297,23 +494,46 @@ stub\v:
 STUB \v
 .endr
 
+/* Frame after the pushes: ES DS, 8 GPRs, vector, error code, EIP, CS, EFLAGS (ESP SS from
+ * ring 3; ES DS FS GS after those from V86). DS and ES are reloaded: an interrupt from V86
+ * mode loads them with null selectors (386 PRM 15.3.1.1). */
 common:
     pushal
-    movl 32(%esp), %eax
-    movl %eax, last_vec
-    movl 36(%esp), %eax
-    movl %eax, last_err
+    pushl %ds
+    pushl %es
+    movw $SEL_DATA0, %ax
+    movw %ax, %ds
+    movw %ax, %es
     movl 40(%esp), %eax
-    movl %eax, last_eip
+    movl %eax, last_vec
     movl 44(%esp), %eax
+    movl %eax, last_err
+    movl 48(%esp), %eax
+    movl %eax, last_eip
+    movl 52(%esp), %eax
     movl %eax, last_cs
+    movl 56(%esp), %eax
+    movl %eax, last_efl
+    movl 32(%esp), %eax
+    movl %eax, last_ecx
+    movl 12(%esp), %eax
+    movl %eax, last_esi
+    movl 8(%esp), %eax
+    movl %eax, last_edi
     movl %cr2, %eax
     movl %eax, last_cr2
+    cmpl $0, escape
+    jne 1f
     movl resume_eip, %eax
-    movl %eax, 40(%esp)
+    movl %eax, 48(%esp)
+    popl %es
+    popl %ds
     popal
     addl $8, %esp
     iret
+1:  movl $0, escape                     /* leave the interrupted context for good */
+    movl kern_esp, %esp
+    jmp *kern_cont
 
 /* INT 0x80 (trap gate, DPL 3): 2 = back to ring 0, 3 = describe the frame */
 sys80:
@@ -341,6 +561,7 @@ sys80:
 /* ---- output ---- */
 puts:
     pushal
+    cld                                 /* callers may come with DF set (std tests) */
 1:  lodsb
     testb %al, %al
     jz 2f
@@ -368,7 +589,8 @@ puthex:
     popal
     ret
 
-/* esi = name, edi = the instruction, ebx = the one after, edx != 0: print CR2 */
+/* esi = name, edi = the instruction, ebx = the one after; edx bit 0: print CR2, bit 1:
+ * do not print EIP (#DF: "the saved contents of CS and EIP are undefined", 386 PRM 9.8.8) */
 report:
     pushal
     call puts
@@ -389,7 +611,9 @@ report:
     jmp 3f
 2:  movl $4, %ecx
     call puthex
-3:  PUTS " eip="
+3:  testl $2, %edx
+    jnz 8f
+    PUTS " eip="
     movl last_eip, %eax
     cmpl %edi, %eax
     jne 4f
@@ -406,7 +630,7 @@ report:
     andl $3, %eax
     movl $1, %ecx
     call puthex
-    testl %edx, %edx
+8:  testl $1, %edx
     jz 7f
     PUTS " cr2="
     movl last_cr2, %eax
@@ -440,6 +664,15 @@ build_idt:
     movl $sys80, %eax
     movl $0xEF00, %edx                  /* 386 trap gate, DPL 3 */
     call set_gate
+    /* call gate 0x50: selector 0x08, offset callgate_target, P DPL 3 type 0xC, 0 params */
+    movl $callgate_target, %eax
+    andl $0xFFFF, %eax
+    orl $(SEL_CODE0 << 16), %eax
+    movl %eax, GDT_RAM + 0x50
+    movl $callgate_target, %eax
+    andl $0xFFFF0000, %eax
+    orl $0xEC00, %eax
+    movl %eax, GDT_RAM + 0x54
     movl $0x82, %ebx
     movl $stub130, %eax
     movl $0x8E00, %edx                  /* DPL 0: INT 0x82 from ring 3 is #GP(0x82*8+2) */
@@ -479,6 +712,8 @@ build_tss:
 /* TSS B and C: flat ring-0 tasks on their own stacks, same page directory */
 fill_tss_bc:
     pushal
+    movl %cr3, %eax                     /* a task switch loads CR3 but never saves it */
+    movl %eax, TSS_A + 0x1C
     movl $TSS_B, %edi
     movl $task_b, %eax
     movl $0x9000, %ebx
@@ -542,6 +777,8 @@ gdt:
     .quad 0x0000890032000067            /* 0x38 TSS C */
     .quad 0x0000890033000020            /* 0x40 TSS with limit 0x20 < 0x67: #TS */
     .quad 0x00CF12000000FFFF            /* 0x48 data, not present */
+    .quad 0                             /* 0x50 call gate to ring 0, DPL 3 (built at run time) */
+    .quad 0x0040920000000FFF            /* 0x58 data, limit 0xFFF, byte granular */
 gdt_end:
 gdtr:
     .word gdt_end - gdt - 1
