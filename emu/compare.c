@@ -78,9 +78,16 @@ static int run_child(const char *self, const char *opts, int ncommon, char **com
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        /* the guest's console output is not part of the comparison */
+        /* the guest's console output is not part of the comparison; the child's own
+         * messages are kept aside and shown only if it fails */
         FILE *devnull = freopen("/dev/null", "w", stdout);
+        FILE *nostdin = freopen("/dev/null", "r", stdin);
+        (void)nostdin;
+        char errpath[96];
+        snprintf(errpath, sizeof errpath, "%s.err", json_path);
+        FILE *errf = freopen(errpath, "w", stderr);
         (void)devnull;
+        (void)errf;
         execv(self, argv);
         _exit(127);
     }
@@ -93,9 +100,20 @@ static int run_child(const char *self, const char *opts, int ncommon, char **com
     free(argv);
     free(buf);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    char errpath[96];
+    snprintf(errpath, sizeof errpath, "%s.err", json_path);
     FILE *f = fopen(json_path, "r");
-    if (!f)
+    if (!f) {
+        FILE *e = fopen(errpath, "r");
+        char line[512];
+        while (e && fgets(line, sizeof line, e))
+            fputs(line, stderr);
+        if (e)
+            fclose(e);
+        unlink(errpath);
         return -1;
+    }
+    unlink(errpath);
     r->json = calloc(1, 65536);
     size_t got = r->json ? fread(r->json, 1, 65535, f) : 0;
     fclose(f);
@@ -139,8 +157,14 @@ int compare_run(const char *self, const char *opts_a, const char *opts_b, int nc
         {"\"flushed\"", "task_switch", "entries flushed: task switch"},
         {"\"tlb\"", "stale_uses", "stale TLB uses"},
     };
-    fprintf(out, "%-30s %20s %20s\n", "", "A", "B");
-    fprintf(out, "%-30s %20.20s %20.20s\n", "options", opts_a, opts_b);
+    fprintf(out, "A: %s\nB: %s\n", opts_a, opts_b);
+    if (ncommon) {
+        fprintf(out, "both:");
+        for (int i = 0; i < ncommon; i++)
+            fprintf(out, " %s", common[i]);
+        fprintf(out, "\n");
+    }
+    fprintf(out, "\n%-30s %20s %20s\n", "", "A", "B");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         unsigned long long a = jnum(ra.json, rows[i].section, rows[i].key);
         unsigned long long b = jnum(rb.json, rows[i].section, rows[i].key);

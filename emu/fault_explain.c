@@ -20,6 +20,9 @@ void fault_capture(struct fault_record *r, struct cpu *c, struct guest *g, uint3
     uint32_t phys;
     mmu_probe(c->mmu, lin, PW_ACC_READ, false, &phys, &r->pde, &r->pte);
     uint32_t code_lin = c->seg[SEG_CS].base + r->eip;
+    /* The 386's error code does not say "fetch"; the address does: the fault is on the
+     * instruction's own bytes (its first page, or the next one if it straddles). */
+    r->fetch = !(err & PF_ERR_W) && lin - code_lin < 16;
     for (r->code_len = 0; r->code_len < 15; r->code_len++)
         if (!cpu_peek_lin(c, code_lin + (uint32_t)r->code_len, &r->code[r->code_len], 1))
             break;
@@ -68,9 +71,13 @@ void fault_explain(const struct fault_record *r, FILE *out)
     char insn[96];
     if (!disasm_one(r->code, (size_t)r->code_len, r->eip, r->bits, insn, sizeof insn))
         snprintf(insn, sizeof insn, "(unreadable)");
-    fprintf(out, "#PF at icount %llu: %s by %s code at EIP 0x%08x (%s) to linear 0x%08x, error code %u\n",
-            (unsigned long long)r->icount, write ? "write" : "read", user ? "user" : "kernel", r->eip, insn, r->lin,
-            r->err);
+    if (r->fetch)
+        fprintf(out, "#PF at icount %llu: instruction fetch by %s code at EIP 0x%08x, linear 0x%08x, error code %u\n",
+                (unsigned long long)r->icount, user ? "user" : "kernel", r->eip, r->lin, r->err);
+    else
+        fprintf(out, "#PF at icount %llu: %s by %s code at EIP 0x%08x (%s) to linear 0x%08x, error code %u\n",
+                (unsigned long long)r->icount, write ? "write" : "read", user ? "user" : "kernel", r->eip, insn, r->lin,
+                r->err);
     char bits[64];
     const char *kind = fault_kind(r);
     if (!present) {

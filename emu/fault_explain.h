@@ -18,6 +18,7 @@ struct fault_record {
     int count;               /* mem_map count of the mapped frame, -1 unknown */
     int task_slot;           /* -1 unknown */
     uint32_t low_mem;        /* the guest's LOW_MEM (0 unknown) */
+    bool fetch;              /* CR2 is where the instruction itself starts */
     uint32_t task_start, task_end_data;
     uint8_t code[16];        /* the faulting instruction's bytes */
     int code_len;

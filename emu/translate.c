@@ -10,6 +10,10 @@
 
 void pte_bits_str(uint32_t e, char *buf, size_t len)
 {
+    if (!(e & PTE_P)) {
+        snprintf(buf, len, e ? "not present (0x%08x)" : "not present", e);
+        return;
+    }
     snprintf(buf, len, "%s %s %s%s%s%s%s", (e & PTE_P) ? "P" : "not-present", (e & PTE_RW) ? "RW" : "RO",
              (e & PTE_US) ? "user" : "supervisor", (e & PTE_A) ? " A" : "", (e & PTE_D) ? " D" : "",
              (e & PTE_PCD) ? " PCD" : "", (e & PTE_PWT) ? " PWT" : "");
