@@ -2,9 +2,11 @@
 
 #include <SDL2/SDL.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu/pc.h"
+#include "emu/png.h"
 
 uint8_t overlay_set1_code(int sc, bool *ext)
 {
@@ -86,6 +88,31 @@ int overlay_window_open(struct overlay_window *w, struct overlay *ov, char *err,
     w->ren = ren;
     w->tex = tex;
     return 0;
+}
+
+int overlay_window_capture(struct overlay_window *w, const char *path)
+{
+    if (!w->win)
+        return -1;
+    overlay_render(w->ov);
+    SDL_UpdateTexture(w->tex, NULL, w->ov->fb, OVERLAY_W * (int)sizeof(uint32_t));
+    SDL_RenderClear(w->ren);
+    SDL_RenderCopy(w->ren, w->tex, NULL, NULL);
+    int ww, wh;
+    if (SDL_GetRendererOutputSize(w->ren, &ww, &wh) != 0 || ww <= 0 || wh <= 0)
+        return -1;
+    uint32_t *px = malloc((size_t)ww * (size_t)wh * sizeof *px);
+    if (!px)
+        return -1;
+    int r = SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_RGB888, px, ww * (int)sizeof *px);
+    SDL_RenderPresent(w->ren);
+    if (r == 0) {
+        for (size_t i = 0; i < (size_t)ww * (size_t)wh; i++)
+            px[i] &= 0xFFFFFFu;
+        r = png_write_rgb(path, px, ww, wh);
+    }
+    free(px);
+    return r;
 }
 
 void overlay_window_close(struct overlay_window *w)

@@ -34,6 +34,9 @@ void overlay_window_close(struct overlay_window *w);
 /* Handles input and, when a frame is due (or force), renders. Cheap when nothing is due:
  * call it every few thousand guest instructions. Returns the action asked for. */
 enum overlay_action overlay_window_poll(struct overlay_window *w, bool force);
+/* Draws a frame and reads the window's pixels back into a PNG: a real screenshot of the
+ * window. Returns 0, or -1. */
+int overlay_window_capture(struct overlay_window *w, const char *path);
 /* Set-1 make code for an SDL scancode (0 if none); *extended says an 0xE0 prefix is needed. */
 uint8_t overlay_set1_code(int sdl_scancode, bool *extended);
 

@@ -252,7 +252,8 @@ int session_close(struct session *s, bool print_stats)
     int rc = 0;
     if (s->o.snapshot && s->ov_on) {
         snprintf(s->ov.status, sizeof s->ov.status, "snapshot");
-        if (overlay_snapshot(&s->ov, s->o.snapshot)) {
+        /* with a window, the picture is read back from the window itself */
+        if (s->win_on ? overlay_window_capture(&s->win, s->o.snapshot) : overlay_snapshot(&s->ov, s->o.snapshot)) {
             fprintf(stderr, "pagewalk: --snapshot %s: cannot write it\n", s->o.snapshot);
             rc = -1;
         }
