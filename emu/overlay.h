@@ -56,6 +56,7 @@ struct overlay {
     /* page-map geometry of the last frame (for mouse lookups) */
     int grid_x, grid_y, grid_cols, grid_rows, cell;
     uint32_t frames_per_cell, first_frame;
+    uint32_t shown_frames;  /* frames the grid covers: what the guest's map tracks, or all RAM */
 };
 
 int overlay_init(struct overlay *o, struct pc *pc, const struct symtab *syms);

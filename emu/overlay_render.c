@@ -149,7 +149,7 @@ static uint32_t frame_colour(const struct overlay *o, uint32_t f, bool have_map)
 
 static void layout_grid(struct overlay *o)
 {
-    uint32_t n = o->nframes;
+    uint32_t n = o->shown_frames ? o->shown_frames : o->nframes;
     int cell = 1;
     while (cell < 16) {
         uint32_t cap = (uint32_t)(GRID_W / (cell + 1)) * (uint32_t)(GRID_H / (cell + 1));
@@ -180,7 +180,7 @@ int64_t overlay_frame_at(const struct overlay *o, int x, int y)
     if (cx >= o->grid_cols || cy >= o->grid_rows)
         return -1;
     uint64_t f = o->first_frame + ((uint64_t)cy * (uint64_t)o->grid_cols + (uint64_t)cx) * o->frames_per_cell;
-    return f < o->nframes ? (int64_t)f : -1;
+    return f < (o->shown_frames ? o->shown_frames : o->nframes) ? (int64_t)f : -1;
 }
 
 bool overlay_frame_pos(const struct overlay *o, uint32_t frame, int *x, int *y)
@@ -214,8 +214,15 @@ static void draw_pagemap(struct overlay *o)
             o->have_prev = true;
         }
     }
+    /* The grid covers what the guest's map tracks (a 0.11 kernel manages at most 16 MiB
+     * however much RAM there is); the rest is summed up in the title. */
+    uint32_t tracked = have ? (o->guest.l.low_mem >> 12) + np : o->nframes;
+    o->shown_frames = tracked < o->nframes ? tracked : o->nframes;
     layout_grid(o);
-    if (have)
+    if (have && o->shown_frames < o->nframes)
+        text(o, GRID_X, 2, 78, HEAD, "physical pages: %u of %u frames (mem_map tracks %u MiB; %u MiB beyond)",
+             o->shown_frames, o->nframes, o->shown_frames >> 8, (o->nframes - o->shown_frames) >> 8);
+    else if (have)
         text(o, GRID_X, 2, 78, HEAD, "physical pages: %u frames, mem_map from %08x (%s)", o->nframes,
              o->guest.l.low_mem, o->guest.l.map_elem == 2 ? "16-bit counts" : "byte counts");
     else
@@ -226,12 +233,12 @@ static void draw_pagemap(struct overlay *o)
     for (int cy = 0; cy < o->grid_rows; cy++)
         for (int cx = 0; cx < o->grid_cols; cx++) {
             uint64_t f0 = o->first_frame + ((uint64_t)cy * (uint64_t)o->grid_cols + (uint64_t)cx) * o->frames_per_cell;
-            if (f0 >= o->nframes)
+            if (f0 >= o->shown_frames)
                 continue;
             /* a cell covering several frames shows the busiest of them */
             uint32_t colour = frame_colour(o, (uint32_t)f0, have);
             int flash = 0;
-            for (uint32_t k = 0; k < o->frames_per_cell && f0 + k < o->nframes; k++) {
+            for (uint32_t k = 0; k < o->frames_per_cell && f0 + k < o->shown_frames; k++) {
                 uint32_t f = (uint32_t)(f0 + k), c = frame_colour(o, f, have);
                 if (c == OV_SHARED3 || (c == OV_SHARED2 && colour != OV_SHARED3) ||
                     (c == OV_ONE && (colour == OV_FREE || colour == OV_UNTRACKED)))
