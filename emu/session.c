@@ -146,6 +146,10 @@ int session_open(struct session *s, struct pc *pc, struct run_ctx *rc, const str
     s->rc = rc;
     s->o = *o;
     s->user_budget = rc->max_insns;
+    if (o->script && access(o->script, R_OK) != 0) {
+        snprintf(err, errlen, "--script %s: cannot read it", o->script);
+        return -1;
+    }
     const char *sym = o->symbols ? o->symbols : (o->bundled && access(PW_DEFAULT_SYMBOLS, R_OK) == 0 ? PW_DEFAULT_SYMBOLS : NULL);
     if (sym && symtab_load(&s->syms, sym, err, errlen))
         return -1;

@@ -160,6 +160,10 @@ int symtab_load(struct symtab *t, const char *path, char *err, size_t errlen)
     int r = (len >= 4 && !memcmp(buf, "\177ELF", 4)) ? load_elf(t, buf, (size_t)len, why, sizeof why)
                                                      : load_map(t, (const char *)buf, why, sizeof why);
     free(buf);
+    if (r == 0 && t->n == 0) {
+        snprintf(why, sizeof why, "no symbols in it (not an ELF file with a symbol table or a System.map)");
+        r = -1;
+    }
     if (r < 0) {
         snprintf(err, errlen, "symbols '%s': %s", path, why);
         symtab_free(t);

@@ -56,6 +56,11 @@ with tempfile.TemporaryDirectory() as d:
     expect_error(["--bios", missing, hd], "missing.img")
     expect_error(["--boot", "a", hd], "--boot a")
     expect_error(["--tlb", "nonsense", hd], "--tlb")
+    expect_error(["--script", missing, hd], "--script")
+    expect_error(["--symbols", missing, hd], "missing.img")
+    expect_error(["--symbols", odd, hd], "System.map")
+    expect_error(["--trace", os.path.join(d, "no/such/dir/t.jsonl"), hd], "trace")
+    expect_error(["--compare", "--cpu 486"], "--compare")
 
     for args in (["--help"], ["--version"]):
         p = run(args)
