@@ -98,6 +98,7 @@ void cpu_reset(struct cpu *c)
 void cpu_mode_changed(struct cpu *c)
 {
     bool pe = (c->cr0 & CR0_PE) != 0, vm = (c->eflags & FL_VM) != 0;
+    c->fw_n = 0; /* CS, CPL or the code size may have changed: reopen the fetch window */
     c->pm_checks = pe && !vm;
     c->code32 = !vm && SEG_ATTR_DB(c->seg[SEG_CS].attr);
     if (!pe)

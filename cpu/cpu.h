@@ -153,6 +153,14 @@ struct cpu {
     bool prev_pe;                /* CR0.PE at the last cpu_mode_changed (CPL rule) */
     int exc_vec;                 /* the exception cpu_raise() is unwinding with */
     uint32_t exc_err;
+
+    /* ---- code-page window kept across instructions (cpu/decode.h) ----
+     * Valid for linear addresses fw_lin .. fw_lin + fw_n - 1 while CS.limit, CPL and
+     * mmu->epoch are what they were when it was opened; fw_n = 0 means closed. */
+    uint32_t fw_lin, fw_n, fw_limit, fw_epoch;
+    const uint8_t *fw_host;      /* host byte of fw_lin */
+    int32_t fw_tlb_index;        /* TLB entry behind it, -1 when no replacement use is due */
+    uint8_t fw_cpl;
 };
 
 /* Lifecycle. cpu_init returns 0, or -1 on an unsupported model. */

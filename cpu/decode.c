@@ -44,6 +44,40 @@ uint8_t decode_fetch_slow(struct cpu *c, struct insn *i)
     return h[0];
 }
 
+/* Opens the kept fetch window (see cpu_exec_insn_inline) when the code page is in the
+ * MMU's fast table; 32-bit code inside the CS limit only. The window covers the whole part
+ * of the page that lies inside the CS limit, so backward jumps within the page reuse it. */
+void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip)
+{
+    struct mmu *m = c->mmu;
+    const struct cpu_seg *cs = &c->seg[SEG_CS];
+    struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, cpu_user(c), lin);
+    /* --tlb-check wants every TLB hit to take the slow path; paging off has no
+     * architectural entry behind the fast one (tlb_index < 0) */
+    if (!(f->tag == (lin & PAGE_MASK) && (f->tlb_index < 0 || !m->tlb_check))) {
+        c->fw_n = 0;
+        return;
+    }
+    bool touch = f->tlb_index >= 0 && m->touch_on_hit;
+    if (touch)
+        mmu_tlb_touch(m, f->tlb_index); /* one TLB use per instruction fetch */
+    uint32_t pofs = lin & ~PAGE_MASK;
+    uint32_t back = pofs < eip ? pofs : eip; /* window bytes before EIP: same page, EIP >= 0 */
+    uint64_t avail = (uint64_t)cs->limit - eip + 1;
+    uint32_t page_left = PAGE_SIZE - pofs;
+    uint32_t fwd = avail < page_left ? (uint32_t)avail : page_left;
+    const uint8_t *h = (const uint8_t *)(uintptr_t)(lin + f->addend);
+    c->fw_lin = lin - back;
+    c->fw_host = h - back;
+    c->fw_n = back + fwd;
+    c->fw_limit = cs->limit;
+    c->fw_cpl = (uint8_t)c->cpl;
+    c->fw_epoch = m->epoch;
+    c->fw_tlb_index = touch ? f->tlb_index : -1;
+    i->p = h;
+    i->end = h + fwd;
+}
+
 /* Effective address of a memory ModRM operand. Default segment SS for BP/EBP/ESP based
  * forms, DS otherwise; a segment-override prefix wins. */
 void decode_modrm_ea(struct cpu *c, struct insn *i, uint8_t m)

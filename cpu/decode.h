@@ -231,8 +231,15 @@ bool cpu_break_wanted(const struct cpu *c);
 void cpu_rep_yield(struct cpu *c);
 #define REP_CHUNK 4096u
 
-/* Executes one instruction at CS:EIP. The fetch window is opened inline when the code
- * page is in the MMU's fast table (the common case). */
+/* Executes one instruction at CS:EIP. The fetch window is kept across instructions
+ * (c->fw_*): while EIP stays in the code page it was opened for, and CS.limit, CPL and
+ * mmu->epoch (bumped by the MMU on any flush, eviction or host-mapping change) are
+ * unchanged, the opcode is read straight from it. The replacement policy still sees one
+ * use of the code page's TLB entry per instruction: it is touched whenever another entry
+ * was used since (touching the entry used last changes nothing). Otherwise the window is
+ * reopened from the MMU's fast table (decode_open_window), or left closed so that the
+ * first fetch8 takes decode_fetch_slow. */
+void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip);
 static inline __attribute__((always_inline)) void cpu_exec_insn_inline(struct cpu *c)
 {
     struct insn i;
@@ -248,16 +255,15 @@ static inline __attribute__((always_inline)) void cpu_exec_insn_inline(struct cp
     if (likely(c->code32 && eip <= cs->limit)) {
         uint32_t lin = cs->base + eip;
         struct mmu *m = c->mmu;
-        struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, cpu_user(c), lin);
-        /* --tlb-check wants every TLB hit to take the slow path; paging off has no
-         * architectural entry behind the fast one (tlb_index < 0) */
-        if (likely(f->tag == (lin & PAGE_MASK) && (f->tlb_index < 0 || !m->tlb_check))) {
-            if (f->tlb_index >= 0 && m->touch_on_hit)
-                mmu_tlb_touch(m, f->tlb_index); /* one TLB use per instruction fetch */
-            uint64_t avail = (uint64_t)cs->limit - eip + 1;
-            uint32_t page_left = PAGE_SIZE - (lin & ~PAGE_MASK);
-            i.p = (const uint8_t *)(uintptr_t)(lin + f->addend);
-            i.end = i.p + (avail < page_left ? (uint32_t)avail : page_left);
+        uint32_t off = lin - c->fw_lin;
+        if (likely(off < c->fw_n && c->fw_epoch == m->epoch && c->fw_limit == cs->limit &&
+                   c->fw_cpl == c->cpl)) {
+            if (c->fw_tlb_index >= 0 && c->fw_tlb_index != m->tlb_mru)
+                mmu_tlb_touch(m, c->fw_tlb_index);
+            i.p = c->fw_host + off;
+            i.end = c->fw_host + c->fw_n;
+        } else {
+            decode_open_window(c, &i, lin, eip);
         }
     }
     uint8_t b = fetch8(c, &i);

@@ -53,7 +53,12 @@ static inline uint32_t flags_cf(struct cpu *c)
     uint32_t m = sz_mask(sz);
     switch (LF_KIND(op)) {
     case LF_ADD: return (c->lf.res & m) < (c->lf.op1 & m);
+    case LF_ADC: return (c->lf.res & m) <= (c->lf.op1 & m);
     case LF_SUB: return (c->lf.op1 & m) < (c->lf.op2 & m);
+    case LF_SBB: return (c->lf.op1 & m) <= (c->lf.op2 & m);
+    /* shifts: op1 holds the operand shifted by count-1 (flags_compute) */
+    case LF_SHL: return (c->lf.op1 & m & sz_sign(sz)) != 0;
+    case LF_SHR: case LF_SAR: return c->lf.op1 & 1;
     case LF_LOGIC: return 0;
     case LF_INC: case LF_DEC: return c->eflags & FL_CF;
     default: return flags_compute(&c->lf, c->eflags) & FL_CF;

@@ -42,6 +42,16 @@ static inline __attribute__((always_inline)) uint32_t alu(struct cpu *c, unsigne
     void op_##name##_Ev_Gv(struct cpu *c, struct insn *i)                           \
     {                                                                               \
         struct cpu_lazyflags lf;                                                    \
+        if (likely(i->op32 && i->p < i->end && *i->p >= 0xC0)) {                    \
+            /* 32-bit register form: the ModRM byte is read as fetch8 would */      \
+            uint8_t m = *i->p++;                                                    \
+            c->eip++;                                                               \
+            uint32_t r = alu(c, n, 2, c->gpr[m & 7], c->gpr[(m >> 3) & 7], &lf);    \
+            if (n != 7)                                                             \
+                c->gpr[m & 7] = r;                                                  \
+            c->lf = lf;                                                             \
+            return;                                                                 \
+        }                                                                           \
         decode_modrm(c, i);                                                         \
         uint32_t r = alu(c, n, v_sz(i), get_Ev(c, i), get_rv(c, i, i->reg), &lf);   \
         if (n != 7)                                                                 \
@@ -60,6 +70,15 @@ static inline __attribute__((always_inline)) uint32_t alu(struct cpu *c, unsigne
     void op_##name##_Gv_Ev(struct cpu *c, struct insn *i)                           \
     {                                                                               \
         struct cpu_lazyflags lf;                                                    \
+        if (likely(i->op32 && i->p < i->end && *i->p >= 0xC0)) {                    \
+            uint8_t m = *i->p++;                                                    \
+            c->eip++;                                                               \
+            uint32_t r = alu(c, n, 2, c->gpr[(m >> 3) & 7], c->gpr[m & 7], &lf);    \
+            if (n != 7)                                                             \
+                c->gpr[(m >> 3) & 7] = r;                                           \
+            c->lf = lf;                                                             \
+            return;                                                                 \
+        }                                                                           \
         decode_modrm(c, i);                                                         \
         uint32_t r = alu(c, n, v_sz(i), get_rv(c, i, i->reg), get_Ev(c, i), &lf);   \
         if (n != 7)                                                                 \
@@ -121,6 +140,19 @@ void op_grp1_Ev_Iv(struct cpu *c, struct insn *i)
 void op_grp1_Ev_Ib(struct cpu *c, struct insn *i)
 {
     struct cpu_lazyflags lf;
+    if (likely(i->op32 && i->end - i->p >= 2 && i->p[0] >= 0xC0)) {
+        /* 32-bit register form: ModRM and imm8 read as the two fetch8 calls would */
+        uint8_t m = i->p[0];
+        uint32_t imm = (uint32_t)(int32_t)(int8_t)i->p[1];
+        i->p += 2;
+        c->eip += 2;
+        unsigned op = (m >> 3) & 7;
+        uint32_t r = alu(c, op, 2, c->gpr[m & 7], imm, &lf);
+        if (op != 7)
+            c->gpr[m & 7] = r;
+        c->lf = lf;
+        return;
+    }
     decode_modrm(c, i);
     uint32_t imm = (uint32_t)(int32_t)(int8_t)fetch8(c, i);
     if (!i->op32)

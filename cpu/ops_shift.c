@@ -108,12 +108,35 @@ static void grp2_Eb(struct cpu *c, struct insn *i, unsigned cnt)
     commit(c, lazy, &lf, eager);
 }
 
-static void grp2_Ev(struct cpu *c, struct insn *i, unsigned cnt)
+static inline __attribute__((always_inline)) void grp2_Ev(struct cpu *c, struct insn *i, unsigned cnt)
 {
     cnt &= 31;
     uint32_t v = get_Ev(c, i);
     if (!cnt)
         return;
+    if (i->reg >= 4) {
+        /* SHL/SAL, SHR, SAR: only the lazy record, as shift_op would fill it */
+        unsigned sz = v_sz(i);
+        uint32_t m = sz_mask(sz), op1, r, kind;
+        v &= m;
+        if (i->reg == 5) {
+            kind = LF_SHR;
+            op1 = v >> (cnt - 1);
+            r = v >> cnt;
+        } else if (i->reg == 7) {
+            int32_t sv = sz == 1 ? (int16_t)v : (int32_t)v;
+            kind = LF_SAR;
+            op1 = (uint32_t)(sv >> (cnt - 1)) & m;
+            r = (uint32_t)(sv >> cnt) & m;
+        } else {
+            kind = LF_SHL;
+            op1 = (v << (cnt - 1)) & m;
+            r = (v << cnt) & m;
+        }
+        set_Ev(c, i, r);
+        flags_set(c, kind, sz, op1, cnt, r);
+        return;
+    }
     struct cpu_lazyflags lf;
     bool lazy;
     uint32_t eager;

@@ -20,11 +20,60 @@ struct tss_state {
     bool trap;  /* T bit: #DB once the switch is complete */
 };
 
+/* The fields of a 32-bit TSS after the first one through one host pointer. The caller has
+ * made the first access through the general path (which raises any #PF and fills the MMU's
+ * fast table); when all the fields lie in that page and the fast table now holds it for
+ * this kind of access (plain RAM, no watch, no --tlb-check), each further field access
+ * would be a fast hit on the same entry: so one use of it, and the hits counted, give the
+ * same TLB state and statistics as the field-by-field accesses. Returns the host byte of
+ * lin first, or NULL (then the caller goes on field by field). */
+static uint8_t *tss_page(struct cpu *c, int acc, uint32_t first, uint32_t last, unsigned more)
+{
+    if ((first ^ last) & PAGE_MASK)
+        return NULL;
+    struct mmu *m = c->mmu;
+    struct mmu_fast *f = mmu_fast_slot(m, acc, false, first);
+    if (f->tag != (first & PAGE_MASK))
+        return NULL;
+    uint8_t *h = mmu_fast_use(m, f, first);
+    uint64_t extra = f->tlb_index >= 0 ? (uint64_t)(more - 1) : 0;
+    m->stats.lookups += extra;
+    m->stats.hits += extra;
+    return h;
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline uint16_t rd16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
 static void read_tss(struct cpu *c, uint32_t b, bool t32, struct tss_state *n)
 {
     /* segment order in both TSS formats: ES CS SS DS (FS GS) = our SEG_* order */
     if (t32) {
         n->cr3 = lin_read32(c, b + 0x1C, false);
+        /* 18 more reads: EIP, EFLAGS, 8 registers, 6 selectors, LDT, T */
+        const uint8_t *h = tss_page(c, PW_ACC_READ, b + 0x1C, b + 0x65, 18);
+        if (h) {
+            h -= 0x1C; /* h[o] is the TSS byte at offset o */
+            n->eip = rd32(h + 0x20);
+            n->eflags = rd32(h + 0x24);
+            for (int i = 0; i < 8; i++)
+                n->gpr[i] = rd32(h + 0x28 + 4 * i);
+            for (int i = 0; i < 6; i++)
+                n->sreg[i] = rd16(h + 0x48 + 4 * i);
+            n->ldt = rd16(h + 0x60);
+            n->trap = rd16(h + 0x64) & 1u;
+            return;
+        }
         n->eip = lin_read32(c, b + 0x20, false);
         n->eflags = lin_read32(c, b + 0x24, false);
         for (int i = 0; i < 8; i++)
@@ -52,6 +101,17 @@ static void save_tss(struct cpu *c, uint32_t b, bool t32, uint32_t eflags)
 {
     if (t32) {
         lin_write32(c, b + 0x20, false, c->eip);
+        /* 15 more writes: EFLAGS, 8 registers, 6 selectors (see tss_page) */
+        uint8_t *h = tss_page(c, PW_ACC_WRITE, b + 0x20, b + 0x5D, 15);
+        if (h) {
+            h -= 0x20;
+            memcpy(h + 0x24, &eflags, 4);
+            for (int i = 0; i < 8; i++)
+                memcpy(h + 0x28 + 4 * i, &c->gpr[i], 4);
+            for (int i = 0; i < 6; i++)
+                memcpy(h + 0x48 + 4 * i, &c->seg[i].sel, 2);
+            return;
+        }
         lin_write32(c, b + 0x24, false, eflags);
         for (int i = 0; i < 8; i++)
             lin_write32(c, b + 0x28 + 4 * (uint32_t)i, false, c->gpr[i]);

@@ -5,6 +5,7 @@
 #include "snippets.h"
 
 #define CODE 0x1000u
+#define REP_CHUNK_ELEMS 4096u /* cpu/decode.h REP_CHUNK */
 
 static struct tmach *t;
 
@@ -224,6 +225,119 @@ static void test_long_rep_budget(void)
     CHECK_EQ(tm_rd32(t, 0x2FFFFC), 0x01010101u);
 }
 
+/* REP MOVS/STOS/SCAS/CMPS run in page-sized chunks through host pointers when the MMU's
+ * fast table allows it. With --tlb-check on, the fast table is never used, so the same
+ * program takes the element-by-element path: both runs must end with the same registers,
+ * flags, memory and TLB statistics. The one difference: with --tlb-check every instruction
+ * fetch is a counted lookup, while the fast fetch path counts only the first one of the
+ * run, so the checked run has one more lookup (and hit) per instruction start after the
+ * first: per retired instruction and per restart of the REP after a REP_CHUNK yield.
+ * Paging on, identity mapped. */
+struct chunk_case {
+    uint32_t esi, edi, ecx, eax;
+    bool std, a16;
+    uint8_t op[2]; /* REP prefix, opcode */
+};
+
+static void chunk_fill(void)
+{
+    uint32_t x = 12345;
+    for (uint32_t a = 0x200000; a < 0x210000; a += 4) {
+        x = x * 1103515245u + 12345u;
+        /* few distinct bytes, so SCAS/CMPS find matches and mismatches */
+        tm_wr32(t, a, (x >> 8) & 0x03030303u);
+    }
+    /* a copy of the first 5000 bytes at 0x208000 (CMPS runs equal for a while) */
+    for (uint32_t a = 0; a < 5000; a += 4)
+        tm_wr32(t, 0x208000 + a, tm_rd32(t, 0x200000 + a));
+}
+
+static void chunk_run(const struct chunk_case *k, bool check, uint32_t regs[9], uint64_t st[4],
+                      uint8_t *mem)
+{
+    uint8_t code[64];
+    size_t n = 0;
+    uint32_t v[4] = {k->esi, k->edi, k->ecx, k->eax};
+    const uint8_t mov[4] = {0xBE, 0xBF, 0xB9, 0xB8};
+    for (int r = 0; r < 4; r++) {
+        code[n++] = mov[r];
+        memcpy(code + n, &v[r], 4);
+        n += 4;
+    }
+    code[n++] = k->std ? 0xFD : 0xFC;
+    if (k->a16)
+        code[n++] = 0x67;
+    code[n++] = k->op[0];
+    code[n++] = k->op[1];
+    code[n++] = 0xF4;
+    start(code, n);
+    chunk_fill();
+    /* page directory at 0x300000, one table at 0x301000: the first 4 MiB, user RW */
+    tm_wr32(t, 0x300000, 0x301007);
+    for (uint32_t i = 1; i < 1024; i++)
+        tm_wr32(t, 0x300000 + 4 * i, 0);
+    for (uint32_t i = 0; i < 1024; i++)
+        tm_wr32(t, 0x301000 + 4 * i, (i << 12) | 7);
+    struct cpu *c = &t->cpu;
+    cpu_write_cr(c, 3, 0x300000);
+    cpu_write_cr(c, 0, c->cr0 | CR0_PG);
+    mmu_set_tlb_check(&t->mmu, check);
+    uint64_t l0 = t->mmu.stats.lookups, h0 = t->mmu.stats.hits, m0 = t->mmu.stats.misses;
+    uint64_t i0 = c->icount;
+    CHECK_EQ(tm_run(t, 100000), CPU_STOP_HALT);
+    st[3] = c->icount - i0;
+    mmu_set_tlb_check(&t->mmu, false);
+    memcpy(regs, c->gpr, 8 * sizeof regs[0]);
+    regs[8] = cpu_get_eflags(c);
+    st[0] = t->mmu.stats.lookups - l0;
+    st[1] = t->mmu.stats.hits - h0;
+    st[2] = t->mmu.stats.misses - m0;
+    phys_read_block(&t->phys, 0x200000, mem, 0x10000);
+    cpu_write_cr(c, 0, c->cr0 & ~CR0_PG);
+}
+
+static void test_chunks_match_element_loop(void)
+{
+    static const struct chunk_case cases[] = {
+        {0x200F00, 0x200F01, 300, 0, false, false, {0xF3, 0xA4}},   /* movsb, overlap, forward */
+        {0x200F01, 0x200F00, 300, 0, false, false, {0xF3, 0xA4}},   /* movsb, overlap, other way */
+        {0x201FF8, 0x202004, 2000, 0, true, false, {0xF3, 0xA5}},   /* movsd down, overlap */
+        {0x200010, 0x205003, 9000, 0, false, false, {0xF3, 0xA4}},  /* movsb across pages */
+        {0x200012, 0x20A001, 3000, 0, false, false, {0xF3, 0xA5}},  /* movsd misaligned */
+        {0, 0x206FFE, 3000, 0x11223344, false, false, {0xF3, 0xAB}}, /* stosd across pages */
+        {0, 0x207FFF, 5000, 0x99, true, false, {0xF3, 0xAA}},       /* stosb down */
+        {0, 0x2017FF, 3840, 0x02, true, false, {0xF2, 0xAE}},       /* std; repne scasb */
+        {0, 0x2017FF, 3840, 0x07, true, false, {0xF2, 0xAE}},       /* no match */
+        {0, 0x200100, 3840, 0x01, false, false, {0xF3, 0xAE}},      /* repe scasb */
+        {0, 0x200100, 1500, 0x03030303, false, false, {0xF2, 0xAF}}, /* repne scasd */
+        {0x200000, 0x208000, 6000, 0, false, false, {0xF3, 0xA6}},  /* repe cmpsb */
+        {0x200000, 0x200001, 6000, 0, false, false, {0xF2, 0xA6}},  /* repne cmpsb */
+        {0x201000, 0x209000, 1000, 0, true, false, {0xF3, 0xA7}},   /* repe cmpsd down */
+        {0x20FFF0, 0x208000, 0x40, 0, false, true, {0xF3, 0xA4}},   /* 16-bit SI wraps */
+        {0x200008, 0x20FFF8, 0x40, 0x55, false, true, {0xF3, 0xAA}}, /* 16-bit DI wraps */
+        {0x200004, 0x208000, 0x40, 0, true, true, {0xF3, 0xA5}},    /* 16-bit SI wraps down */
+    };
+    uint8_t *ma = malloc(0x10000), *mb = malloc(0x10000);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t ra[9], rb[9];
+        uint64_t sa[4], sb[4];
+        chunk_run(&cases[i], false, ra, sa, ma);
+        chunk_run(&cases[i], true, rb, sb, mb);
+        for (int r = 0; r < 9; r++)
+            CHECK_EQ(ra[r], rb[r]);
+        CHECK_EQ(sa[3], sb[3]);
+        uint32_t amask = cases[i].a16 ? 0xFFFFu : 0xFFFFFFFFu;
+        uint64_t elems = (cases[i].ecx - ra[R_ECX]) & amask;
+        uint64_t fetches = sb[3] - 1 + (elems ? (elems - 1) / REP_CHUNK_ELEMS : 0);
+        CHECK_EQ(sb[0] - sa[0], fetches);
+        CHECK_EQ(sb[1] - sa[1], fetches);
+        CHECK_EQ(sa[2], sb[2]);
+        CHECK(memcmp(ma, mb, 0x10000) == 0);
+    }
+    free(ma);
+    free(mb);
+}
+
 int main(void)
 {
     t = tm_new(CPU_386);
@@ -233,6 +347,7 @@ int main(void)
     test_pf_restart();
     test_rep_interrupted();
     test_long_rep_budget();
+    test_chunks_match_element_loop();
     tm_free(t);
     return test_summary("test_cpu_string");
 }
