@@ -17,12 +17,27 @@ static void end_run(struct pc *pc, const char *why)
     }
 }
 
+/* The terminal: raw while the guest runs (keys go to it, Ctrl-A works), cooked while the
+ * monitor reads a command line. */
+static void term_raw(struct session *s)
+{
+    if (s->rc->con && s->con_stdin)
+        console_open(s->rc->con, true);
+}
+
+static void term_cooked(struct session *s)
+{
+    if (s->rc->con)
+        console_close(s->rc->con);
+}
+
 /* Runs at most n instructions. 0: stopped by the monitor or the step budget (the machine
  * may go on); 1: the run ended. */
 static int monitor_runner(void *opaque, uint64_t n)
 {
     struct session *s = opaque;
     struct pc *pc = s->pc;
+    term_raw(s);
     uint64_t start = pc->cpu.icount;
     uint64_t step_end = n == UINT64_MAX ? 0 : start + n;
     uint64_t limit = step_end;
@@ -34,13 +49,14 @@ static int monitor_runner(void *opaque, uint64_t n)
     pc->cpu.stop_request = false; /* the request that ended the previous run is served */
     cpu_set_intr(&pc->cpu, pc->cpu.intr);
     enum pc_stop why = pc_run(pc, s->rc);
+    term_cooked(s);
     if (why == PC_STOP_BREAK)
         return 0;
     if (why == PC_STOP_BUDGET && step_end && pc->cpu.icount >= step_end &&
         (!s->user_budget || pc->cpu.icount < s->user_budget))
         return 0;
-    if (why == PC_STOP_INTERRUPT && s->mon_on) {
-        /* Ctrl-C while running under the monitor returns to it */
+    if (why == PC_STOP_INTERRUPT && s->mon_on && !(s->rc->con && s->rc->con->quit)) {
+        /* Ctrl-C (not Ctrl-A x) while running under the monitor returns to it */
         fprintf(s->mon.out, "interrupted\n");
         return 0;
     }
@@ -146,6 +162,7 @@ int session_open(struct session *s, struct pc *pc, struct run_ctx *rc, const str
     s->rc = rc;
     s->o = *o;
     s->user_budget = rc->max_insns;
+    s->con_stdin = rc->con && rc->con->read_stdin;
     if (o->script && access(o->script, R_OK) != 0) {
         snprintf(err, errlen, "--script %s: cannot read it", o->script);
         return -1;
@@ -214,6 +231,7 @@ enum pc_stop session_run(struct session *s)
         }
     }
     if (s->o.monitor) {
+        term_cooked(s);
         fprintf(stdout, "pagewalk monitor: the machine is paused before its first instruction (help lists the "
                         "commands, continue runs it)\n");
         monitor_where(&s->mon);
@@ -236,13 +254,9 @@ enum pc_stop session_run(struct session *s)
         fprintf(stdout, "\npagewalk monitor (continue resumes the guest, quit ends the run)\n");
         monitor_where(&s->mon);
         /* the monitor reads whole lines: the terminal leaves raw mode meanwhile */
-        struct console *con = s->rc->con;
-        bool read_stdin = con && con->read_stdin;
-        if (con)
-            console_close(con);
+        term_cooked(s);
         bool go_on = monitor_interactive(s);
-        if (con)
-            console_open(con, read_stdin);
+        term_raw(s);
         if (!go_on) {
             end_run(pc, "quit from the monitor");
             return pc->stop;

@@ -44,6 +44,7 @@ struct session {
     bool stats_on;
     uint64_t user_budget;     /* --max-instructions (0: none) */
     bool paused, run_to_fault;
+    bool con_stdin;           /* the terminal feeds the guest (raw mode while it runs) */
 };
 
 /* Returns 0, or -1 with a one-line message (bad symbols file, unwritable trace...). */
