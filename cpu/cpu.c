@@ -7,6 +7,8 @@
  * the debugger hook. */
 #include "cpu/cpu.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 #include "cpu/decode.h"
@@ -231,6 +233,9 @@ static __attribute__((noinline)) void run_fast(struct cpu *c, uint64_t limit)
     }
 }
 
+/* Exception deliveries in a row without a retired instruction that count as a livelock. */
+#define CPU_LIVELOCK_DELIVERIES (1u << 20)
+
 static enum cpu_stop run(struct cpu *c, uint64_t limit, bool single)
 {
     jmp_buf jb;
@@ -248,6 +253,20 @@ static enum cpu_stop run(struct cpu *c, uint64_t limit, bool single)
         }
         c->fault_depth = 0;
         cpu_mode_changed(c);
+        /* A handler whose first instruction faults again never retires anything: the
+         * machine is stuck for good (hardware would spin forever). Say so and stop. */
+        if (c->icount != c->stall_icount) {
+            c->stall_icount = c->icount;
+            c->stall_count = 0;
+        }
+        if (++c->stall_count >= CPU_LIVELOCK_DELIVERIES) {
+            snprintf(c->shutdown_msg, sizeof c->shutdown_msg,
+                     "livelock: exception %d delivered %u times at %04X:%08X without an instruction completing",
+                     c->exc_vec, c->stall_count, c->seg[SEG_CS].sel, c->eip);
+            c->shutdown_reason = c->shutdown_msg;
+            c->fault_jmp = saved;
+            return CPU_STOP_SHUTDOWN;
+        }
         /* a handler that faults on its first instruction would loop here forever without
          * retiring anything: deliveries count against the budget too */
         if (c->icount + ++yields >= limit) {

@@ -130,6 +130,8 @@ struct cpu {
     bool stop_request;
     uint32_t pending;            /* any of intr/nmi/stop/hook: checked once per instruction */
     int fault_depth;             /* exceptions being delivered (double/triple fault) */
+    uint64_t stall_icount;       /* icount at the last exception delivery */
+    uint32_t stall_count;        /* deliveries since an instruction last retired */
     const char *shutdown_reason;
     char shutdown_msg[160];
 

@@ -255,8 +255,8 @@ enum pc_stop pc_run(struct pc *pc, struct run_ctx *r)
             const char *why = c->shutdown_msg[0] ? c->shutdown_msg
                               : c->shutdown_reason ? c->shutdown_reason : "no further detail";
             /* The CPU's message may already say what it is. */
-            snprintf(msg, sizeof msg, "%s%s", strncmp(why, "triple fault", 12) ? "triple fault: " : "",
-                     why);
+            snprintf(msg, sizeof msg, "%s%s",
+                     strncmp(why, "triple fault", 12) && strncmp(why, "livelock", 8) ? "triple fault: " : "", why);
             pc_request_stop(pc, PC_STOP_SHUTDOWN, msg);
             break;
         }
