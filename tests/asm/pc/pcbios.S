@@ -15,10 +15,7 @@
 
         .code16
 
-.macro SAY str
-        call say_inline
-        .asciz "\str"
-.endm
+#include "report16_say.inc"
 
 /* ------------------------------------------------------------------ boot sector */
         .section .boot, "ax"
@@ -57,44 +54,7 @@ _start:
 3:      SAY "load=ok\n"
         jmp part2
 
-/* Prints the NUL-terminated string that follows the call. */
-say_inline:
-        pop %si
-        push %ax
-4:      lodsb
-        test %al, %al
-        jz 5f
-        out %al, $0xE9
-        jmp 4b
-5:      pop %ax
-        push %si
-        ret
-
-nl:     push %ax
-        mov $'\n', %al
-        out %al, $0xE9
-        pop %ax
-        ret
-
-/* hex8: AL as two hex digits; hex16: AX as four. Registers preserved. */
-hex16:  xchg %al, %ah
-        call hex8
-        xchg %al, %ah
-hex8:   push %ax
-        shr $4, %al
-        call hexdig
-        pop %ax
-        push %ax
-        call hexdig
-        pop %ax
-        ret
-hexdig: and $0x0F, %al
-        add $'0', %al
-        cmp $'9', %al
-        jbe 6f
-        add $7, %al
-6:      out %al, $0xE9
-        ret
+#include "report16.inc"
 
 finish:
         SAY "pcbios: done\n"

@@ -8,10 +8,7 @@
  *   LBA 100      scratch sector for a write + read-back */
         .code16
 
-.macro SAY str
-        call say_inline
-        .asciz "\str"
-.endm
+#include "report16_say.inc"
 
         .section .boot, "ax"
         .globl _start
@@ -169,42 +166,7 @@ cf:     push %ax
         pop %ax
         ret
 
-say_inline:
-        pop %si
-        push %ax
-6:      lodsb
-        test %al, %al
-        jz 7f
-        out %al, $0xE9
-        jmp 6b
-7:      pop %ax
-        push %si
-        ret
-
-nl:     push %ax
-        mov $'\n', %al
-        out %al, $0xE9
-        pop %ax
-        ret
-
-hex16:  xchg %al, %ah
-        call hex8
-        xchg %al, %ah
-hex8:   push %ax
-        shr $4, %al
-        call hexdig
-        pop %ax
-        push %ax
-        call hexdig
-        pop %ax
-        ret
-hexdig: and $0x0F, %al
-        add $'0', %al
-        cmp $'9', %al
-        jbe 8f
-        add $7, %al
-8:      out %al, $0xE9
-        ret
+#include "report16.inc"
 
 drive:  .byte 0
 
