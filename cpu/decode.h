@@ -113,17 +113,27 @@ static inline void set_rv(struct cpu *c, struct insn *i, unsigned r, uint32_t v)
 
 /* ---- segmented memory (inline fast path; mem.c has the checks and the slow path) ---- */
 uint32_t seg_check_slow(struct cpu *c, int sreg, uint32_t off, unsigned size, bool write);
+/* 486 alignment check: raises #AC(0) when CR0.AM is set and CPL is 3 (mem.c). */
+void cpu_alignment_check(struct cpu *c);
 
 /* Linear address of sreg:off after the limit and rights checks (#GP/#SS). */
 static inline uint32_t seg_lin(struct cpu *c, int sreg, uint32_t off, unsigned size, bool write)
 {
     const struct cpu_seg *s = &c->seg[sreg];
+    uint32_t lin;
     /* Fast: a present, writable, expand-up data segment (what real mode and flat kernels
      * use) needs only the limit compare. */
     if (likely((s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks) &&
                (uint64_t)off + size - 1 <= s->limit))
-        return s->base + off;
-    return seg_check_slow(c, sreg, off, size, write);
+        lin = s->base + off;
+    else
+        lin = seg_check_slow(c, sreg, off, size, write);
+    /* Alignment check (486 manual, #AC): a misaligned word or dword data reference with
+     * EFLAGS.AC set; CR0.AM and CPL 3 are checked out of line. Byte accesses never fault:
+     * size - 1 is 0 and the test folds away. */
+    if (unlikely((c->eflags & FL_AC) && (lin & (size - 1))))
+        cpu_alignment_check(c);
+    return lin;
 }
 
 static inline bool cpu_user(const struct cpu *c) { return c->cpl == 3; }

@@ -87,6 +87,14 @@ uint32_t seg_check_slow(struct cpu *c, int sreg, uint32_t off, unsigned size, bo
     return s->base + off;
 }
 
+void cpu_alignment_check(struct cpu *c)
+{
+    /* Only the 486 checks, only at CPL 3, and only with CR0.AM set (486 manual, CR0.AM and
+     * interrupt 17). The error code is 0; it is a fault. */
+    if (c->model >= CPU_486 && (c->cr0 & CR0_AM) && c->cpl == 3)
+        cpu_raise(c, EXC_AC, 0);
+}
+
 uint32_t seg_read(struct cpu *c, int sreg, uint32_t off, unsigned size)
 {
     switch (size) {
