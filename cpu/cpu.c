@@ -25,7 +25,7 @@ enum {
 
 static void recalc_pending(struct cpu *c)
 {
-    c->pending = (c->pending & PEND_YIELD) | (c->intr ? PEND_INTR : 0) | (c->nmi_pending ? PEND_NMI : 0) |
+    c->pending = (c->pending & PEND_YIELD) | (c->intr ? PEND_INTR : 0) | (c->nmi_pending && !c->nmi_blocked ? PEND_NMI : 0) |
                  (c->stop_request ? PEND_STOP : 0) | (c->hook ? PEND_HOOK : 0) |
                  (c->inhibit_irq ? PEND_SHADOW : 0) | (c->halted ? PEND_HALT : 0);
 }
@@ -84,6 +84,7 @@ void cpu_reset(struct cpu *c)
     c->cpl = 0;
     c->halted = false;
     c->nmi_pending = false;
+    c->nmi_blocked = false;
     c->inhibit_irq = false;
     c->fault_depth = 0;
     c->shutdown_reason = NULL;
@@ -199,8 +200,10 @@ static int boundary(struct cpu *c, bool first, uint64_t limit, uint64_t *yields)
         if (!c->halted)
             return BOUNDARY_INSN;
     }
-    if (c->nmi_pending) {
+    if (c->nmi_pending && !c->nmi_blocked) {
+        /* Further NMIs are held off until the handler's IRET (386 manual 9.2.1). */
         c->nmi_pending = false;
+        c->nmi_blocked = true;
         c->halted = false;
         recalc_pending(c);
         c->insn_eip = c->eip;

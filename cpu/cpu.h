@@ -126,6 +126,7 @@ struct cpu {
     bool halted;                 /* in HLT, until an interrupt (or NMI) arrives */
     bool intr;                   /* INTR pin level (set by the board) */
     bool nmi_pending;
+    bool nmi_blocked;            /* an NMI was delivered: the next waits for an IRET */
     bool inhibit_irq;            /* one-instruction interrupt shadow (STI, MOV/POP SS) */
     bool stop_request;
     uint32_t pending;            /* any of intr/nmi/stop/hook: checked once per instruction */

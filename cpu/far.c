@@ -391,6 +391,13 @@ static void iret_task_return(struct cpu *c)
 
 void cpu_iret(struct cpu *c, bool op32)
 {
+    /* IRET ends NMI blocking (386 manual 9.2.1): an NMI that arrived meanwhile is taken at
+     * the next instruction boundary. */
+    if (c->nmi_blocked) {
+        c->nmi_blocked = false;
+        if (c->nmi_pending)
+            cpu_raise_nmi(c); /* recomputes the pending-work word */
+    }
     unsigned sz = op32 ? 4 : 2;
     uint32_t size_mask = op32 ? 0xFFFFFFFFu : 0xFFFFu;
     bool v86 = cpu_v86(c);
