@@ -1,6 +1,6 @@
 /* Instruction fetch, prefixes and ModRM/SIB addressing (Intel 386 manual 17.2: instruction
  * format; tables 17-2 and 17-3 for the 16- and 32-bit addressing forms). */
-#include "cpu/decode.h"
+#include "cpu/dcache.h"
 
 /* Opens a new fetch window at CS:EIP and returns its first byte. */
 uint8_t decode_fetch_slow(struct cpu *c, struct insn *i)
@@ -248,7 +248,14 @@ void op_prefix_lock(struct cpu *c, struct insn *i)
     }
 }
 
-void cpu_exec_insn(struct cpu *c)
+/* The byte-by-byte interpreter for one instruction (the decoded-instruction cache's
+ * fallback, dcache.h). */
+void cpu_exec_insn_decode(struct cpu *c)
 {
     cpu_exec_insn_inline(c);
+}
+
+void cpu_exec_insn(struct cpu *c)
+{
+    cpu_exec_insn_cached(c);
 }

@@ -1,0 +1,516 @@
+/* Decoding 32-bit code into struct dinsn (cpu/dcache.h), and the cache's two special
+ * handlers. The decoder covers the instructions compiled code and our workloads spend their
+ * time in (see dc_ops.h for the list); anything else, and anything unusual (LOCK, REP,
+ * a 16-bit operand size for a word operation, group encodings that are #UD, prefix runs
+ * that near the 15-byte limit), is cached as "interpret" and runs through the byte-by-byte
+ * interpreter (decode.c), which owns every fault and corner case. Formats: Intel 386 manual
+ * 17.2 (instruction format) and tables 17-2/17-3 (ModRM and SIB); the opcode map is in
+ * appendix A. */
+#include <stdlib.h>
+
+#include "cpu/dc_ops.h"
+
+struct dcache *dc_create(void)
+{
+    struct dcache *dc = aligned_alloc(64, sizeof(struct dcache));
+    if (!dc)
+        return NULL;
+    for (unsigned k = 0; k < DC_SIZE; k++)
+        dc->e[k] = (struct dinsn){.fn = dc_miss}; /* mask 0: matches anything, decodes */
+    return dc;
+}
+
+void dc_destroy(struct dcache *dc)
+{
+    free(dc);
+}
+
+void dc_interp(struct cpu *c, const struct dinsn *d)
+{
+    (void)d;
+    c->eip = c->insn_eip;
+    cpu_exec_insn_decode(c);
+}
+
+void dc_miss(struct cpu *c, const struct dinsn *dconst)
+{
+    struct dinsn *d = (struct dinsn *)dconst; /* the slot itself: the table is ours */
+    const uint8_t *p = c->fw_host + (c->seg[SEG_CS].base + c->insn_eip - c->fw_lin);
+    dc_decode(c, p, d);
+    c->eip = c->insn_eip + d->len;
+    d->fn(c, d);
+}
+
+static inline uint32_t rd16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* ModRM (+ SIB + displacement) at p[*n]; fills reg/rm and, for memory forms, the address
+ * recipe and segment. Returns mod. */
+static unsigned modrm(const uint8_t *p, unsigned *n, bool a32, int seg_ovr, struct dinsn *d)
+{
+    uint8_t m = p[(*n)++];
+    unsigned mod = m >> 6, rm = m & 7;
+    d->reg = (m >> 3) & 7;
+    d->rm = (uint8_t)rm;
+    if (mod == 3)
+        return mod;
+    bool ss = false;
+    d->a32 = a32;
+    if (!a32) {
+        /* [BX+SI] [BX+DI] [BP+SI] [BP+DI] [SI] [DI] [BP]/disp16 [BX] */
+        static const uint8_t base16[8] = {R_EBX, R_EBX, R_EBP, R_EBP, R_ESI, R_EDI, R_EBP, R_EBX};
+        static const uint8_t idx16[8] = {R_ESI, R_EDI, R_ESI, R_EDI, 0, 0, 0, 0};
+        if (rm == 6 && mod == 0) {
+            d->disp = rd16(p + *n);
+            *n += 2;
+        } else {
+            d->base = base16[rm];
+            d->has_base = 1;
+            d->index = idx16[rm];
+            d->has_index = rm < 4;
+            ss = rm == 2 || rm == 3 || rm == 6;
+        }
+        if (mod == 1)
+            d->disp += (uint32_t)(int32_t)(int8_t)p[(*n)++];
+        else if (mod == 2) {
+            d->disp += rd16(p + *n);
+            *n += 2;
+        }
+    } else {
+        if (rm == 4) {
+            uint8_t sib = p[(*n)++];
+            unsigned base = sib & 7, idx = (sib >> 3) & 7;
+            if (base == 5 && mod == 0) {
+                d->disp = rd32(p + *n);
+                *n += 4;
+            } else {
+                d->base = (uint8_t)base;
+                d->has_base = 1;
+                ss = base == R_ESP || base == R_EBP;
+            }
+            if (idx != 4) {
+                d->index = (uint8_t)idx;
+                d->has_index = 1;
+                d->scale = sib >> 6;
+            }
+        } else if (rm == 5 && mod == 0) {
+            d->disp = rd32(p + *n);
+            *n += 4;
+        } else {
+            d->base = (uint8_t)rm;
+            d->has_base = 1;
+            ss = rm == R_EBP;
+        }
+        if (mod == 1)
+            d->disp += (uint32_t)(int32_t)(int8_t)p[(*n)++];
+        else if (mod == 2) {
+            d->disp += rd32(p + *n);
+            *n += 4;
+        }
+    }
+    d->seg = (uint8_t)(seg_ovr >= 0 ? seg_ovr : ss ? SEG_SS : SEG_DS);
+    return mod;
+}
+
+static const dc_fn alu_fn[8][10] = {
+#define ROW(n) {d_##n##_rr, d_##n##_rm, d_##n##_mr, d_##n##_ri, d_##n##_mi, \
+                d_##n##_rr8, d_##n##_rm8, d_##n##_mr8, d_##n##_ri8, d_##n##_mi8}
+    ROW(add), ROW(or), ROW(adc), ROW(sbb), ROW(and), ROW(sub), ROW(xor), ROW(cmp),
+#undef ROW
+};
+enum { RR, RM, MR, RI, MI, RR8, RM8, MR8, RI8, MI8 };
+
+/* The instruction bytes 0..len-1 become the entry's key. */
+static void set_key(struct dinsn *d, const uint8_t *p, unsigned len)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, p, 8);
+    memcpy(&w1, p + 8, 8);
+    d->len = (uint8_t)len;
+    d->mask = len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
+    d->bytes = w0 & d->mask;
+    d->mask2 = len <= 8 ? 0 : len >= 16 ? ~0ull : (1ull << (8 * (len - 8))) - 1;
+    d->bytes2 = w1 & d->mask2;
+}
+
+bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
+{
+    (void)c;
+    *d = (struct dinsn){0};
+    unsigned n = 0;
+    bool op32 = true, a32 = true;
+    int seg = -1;
+    for (;; n++) {
+        uint8_t b = p[n];
+        if (b == 0x66)
+            op32 = false;
+        else if (b == 0x67)
+            a32 = false;
+        else if (b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E)
+            seg = (b >> 3) & 3;
+        else if (b == 0x64 || b == 0x65)
+            seg = b == 0x64 ? SEG_FS : SEG_GS;
+        else
+            break;
+        if (n >= 4)
+            goto interp; /* long prefix runs: the interpreter counts the 15-byte limit */
+    }
+    unsigned op = p[n++];
+    if (op == 0x0F)
+        op = 0x100u | p[n++];
+    dc_fn fn = NULL;
+    unsigned mod;
+
+    if (op < 0x40 && (op & 7) <= 5) {
+        /* the group-1 operations in their six forms */
+        unsigned alu = op >> 3, form = op & 7;
+        switch (form) {
+        case 0: /* Eb,Gb */
+            mod = modrm(p, &n, a32, seg, d);
+            fn = alu_fn[alu][mod == 3 ? RR8 : MR8];
+            break;
+        case 1: /* Ev,Gv */
+            if (!op32)
+                goto interp;
+            mod = modrm(p, &n, a32, seg, d);
+            fn = alu_fn[alu][mod == 3 ? RR : MR];
+            break;
+        case 2: /* Gb,Eb */
+        case 3: /* Gv,Ev */
+            if (form == 3 && !op32)
+                goto interp;
+            mod = modrm(p, &n, a32, seg, d);
+            if (mod == 3) { /* register form: destination in rm, source in reg */
+                uint8_t t = d->rm;
+                d->rm = d->reg;
+                d->reg = t;
+                fn = alu_fn[alu][form == 2 ? RR8 : RR];
+            } else {
+                fn = alu_fn[alu][form == 2 ? RM8 : RM];
+            }
+            break;
+        case 4: /* AL,Ib */
+            d->rm = R_EAX;
+            d->imm = p[n++];
+            fn = alu_fn[alu][RI8];
+            break;
+        default: /* eAX,Iv */
+            if (!op32)
+                goto interp;
+            d->rm = R_EAX;
+            d->imm = rd32(p + n);
+            n += 4;
+            fn = alu_fn[alu][RI];
+            break;
+        }
+        goto done;
+    }
+
+    switch (op) {
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4A: case 0x4B: case 0x4C: case 0x4D: case 0x4E: case 0x4F:
+        if (!op32)
+            goto interp;
+        d->rm = op & 7;
+        fn = op < 0x48 ? d_inc_r : d_dec_r;
+        break;
+    case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
+    case 0x58: case 0x59: case 0x5A: case 0x5B: case 0x5C: case 0x5D: case 0x5E: case 0x5F:
+        if (!op32)
+            goto interp;
+        d->rm = op & 7;
+        fn = op < 0x58 ? d_push_r : d_pop_r;
+        break;
+    case 0x68:
+        if (!op32)
+            goto interp;
+        d->imm = rd32(p + n);
+        n += 4;
+        fn = d_push_i;
+        break;
+    case 0x6A:
+        if (!op32)
+            goto interp;
+        d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
+        fn = d_push_i;
+        break;
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7A: case 0x7B: case 0x7C: case 0x7D: case 0x7E: case 0x7F:
+        if (!op32)
+            goto interp; /* IP truncation: the interpreter */
+        d->cc = op & 15;
+        d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
+        fn = d_jcc;
+        break;
+    case 0x80: case 0x82: /* group 1 Eb,Ib (82 is 80 on the 386) */
+        mod = modrm(p, &n, a32, seg, d);
+        d->imm = p[n++];
+        fn = alu_fn[d->reg][mod == 3 ? RI8 : MI8];
+        break;
+    case 0x81: case 0x83: /* group 1 Ev,Iv / Ev,Ib sign-extended */
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        if (op == 0x81) {
+            d->imm = rd32(p + n);
+            n += 4;
+        } else {
+            d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
+        }
+        fn = alu_fn[d->reg][mod == 3 ? RI : MI];
+        break;
+    case 0x84:
+        mod = modrm(p, &n, a32, seg, d);
+        fn = mod == 3 ? d_test_rr8 : d_test_mr8;
+        break;
+    case 0x85:
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        fn = mod == 3 ? d_test_rr : d_test_mr;
+        break;
+    case 0x88: /* MOV Eb,Gb */
+        mod = modrm(p, &n, a32, seg, d);
+        fn = mod == 3 ? d_mov_rr8 : d_mov_mr8;
+        break;
+    case 0x89: /* MOV Ev,Gv */
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        fn = mod == 3 ? d_mov_rr : d_mov_mr;
+        break;
+    case 0x8A: /* MOV Gb,Eb */
+    case 0x8B: /* MOV Gv,Ev */
+        if (op == 0x8B && !op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        if (mod == 3) {
+            uint8_t t = d->rm;
+            d->rm = d->reg;
+            d->reg = t;
+            fn = op == 0x8A ? d_mov_rr8 : d_mov_rr;
+        } else {
+            fn = op == 0x8A ? d_mov_rm8 : d_mov_rm;
+        }
+        break;
+    case 0x8D: /* LEA: the offset only, no segment, no access */
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        if (mod == 3)
+            goto interp; /* #UD */
+        fn = d_lea;
+        break;
+    case 0x90:
+        fn = d_nop;
+        break;
+    case 0x98:
+        if (!op32)
+            goto interp;
+        fn = d_cwde;
+        break;
+    case 0x99:
+        if (!op32)
+            goto interp;
+        fn = d_cdq;
+        break;
+    case 0xA0: case 0xA1: case 0xA2: case 0xA3: /* MOV with a moffs operand */
+        if (op & 1 && !op32)
+            goto interp;
+        d->a32 = a32;
+        d->seg = (uint8_t)(seg >= 0 ? seg : SEG_DS);
+        if (a32) {
+            d->disp = rd32(p + n);
+            n += 4;
+        } else {
+            d->disp = rd16(p + n);
+            n += 2;
+        }
+        d->reg = R_EAX;
+        fn = op == 0xA0 ? d_mov_rm8 : op == 0xA1 ? d_mov_rm : op == 0xA2 ? d_mov_mr8 : d_mov_mr;
+        break;
+    case 0xA8:
+        d->rm = R_EAX;
+        d->imm = p[n++];
+        fn = d_test_ri8;
+        break;
+    case 0xA9:
+        if (!op32)
+            goto interp;
+        d->rm = R_EAX;
+        d->imm = rd32(p + n);
+        n += 4;
+        fn = d_test_ri;
+        break;
+    case 0xB0: case 0xB1: case 0xB2: case 0xB3: case 0xB4: case 0xB5: case 0xB6: case 0xB7:
+        d->rm = op & 7;
+        d->imm = p[n++];
+        fn = d_mov_ri8;
+        break;
+    case 0xB8: case 0xB9: case 0xBA: case 0xBB: case 0xBC: case 0xBD: case 0xBE: case 0xBF:
+        if (!op32)
+            goto interp;
+        d->rm = op & 7;
+        d->imm = rd32(p + n);
+        n += 4;
+        fn = d_mov_ri;
+        break;
+    case 0xC1: case 0xD1: case 0xD3: { /* group 2 Ev: SHL/SAL, SHR, SAR only */
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        if (d->reg < 4)
+            goto interp; /* rotates */
+        if (op == 0xC1)
+            d->imm = p[n++];
+        else if (op == 0xD1)
+            d->imm = 1;
+        else
+            d->cc = 1;
+        static const dc_fn sh[2][4] = {{d_shl_m, d_shr_m, d_shl_m, d_sar_m},
+                                       {d_shl_r, d_shr_r, d_shl_r, d_sar_r}};
+        fn = sh[mod == 3][d->reg - 4];
+        break;
+    }
+    case 0xC2:
+    case 0xC3:
+        if (!op32)
+            goto interp;
+        if (op == 0xC2) {
+            d->imm = rd16(p + n);
+            n += 2;
+        }
+        fn = d_ret;
+        break;
+    case 0xC6:
+    case 0xC7:
+        if (op == 0xC7 && !op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        if (d->reg != 0)
+            goto interp; /* #UD */
+        if (op == 0xC6) {
+            d->imm = p[n++];
+            fn = mod == 3 ? d_mov_ri8 : d_mov_mi8;
+        } else {
+            d->imm = rd32(p + n);
+            n += 4;
+            fn = mod == 3 ? d_mov_ri : d_mov_mi;
+        }
+        break;
+    case 0xC9:
+        if (!op32)
+            goto interp;
+        fn = d_leave;
+        break;
+    case 0xE8:
+    case 0xE9:
+        if (!op32)
+            goto interp;
+        d->imm = rd32(p + n);
+        n += 4;
+        fn = op == 0xE8 ? d_call : d_jmp;
+        break;
+    case 0xEB:
+        if (!op32)
+            goto interp;
+        d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
+        fn = d_jmp;
+        break;
+    case 0xF6: /* group 3 Eb: TEST only */
+        mod = modrm(p, &n, a32, seg, d);
+        if (d->reg > 1)
+            goto interp;
+        d->imm = p[n++];
+        fn = mod == 3 ? d_test_ri8 : d_test_mi8;
+        break;
+    case 0xF7: /* group 3 Ev: TEST, NOT, NEG */
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        if (d->reg <= 1) {
+            d->imm = rd32(p + n);
+            n += 4;
+            fn = mod == 3 ? d_test_ri : d_test_mi;
+        } else if (d->reg == 2) {
+            fn = mod == 3 ? d_not_r : d_not_m;
+        } else if (d->reg == 3) {
+            fn = mod == 3 ? d_neg_r : d_neg_m;
+        } else {
+            goto interp;
+        }
+        break;
+    case 0xFC:
+        fn = d_cld;
+        break;
+    case 0xFD:
+        fn = d_std;
+        break;
+    case 0xFF: /* group 5: INC, DEC, CALL, JMP, PUSH (near forms) */
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        switch (d->reg) {
+        case 0: fn = mod == 3 ? d_inc_r : d_inc_m; break;
+        case 1: fn = mod == 3 ? d_dec_r : d_dec_m; break;
+        case 2: fn = mod == 3 ? d_call_r : d_call_m; break;
+        case 4: fn = mod == 3 ? d_jmp_r : d_jmp_m; break;
+        case 6:
+            if (mod == 3)
+                goto interp;
+            fn = d_push_m;
+            break;
+        default: goto interp;
+        }
+        break;
+    case 0x180: case 0x181: case 0x182: case 0x183: case 0x184: case 0x185: case 0x186:
+    case 0x187: case 0x188: case 0x189: case 0x18A: case 0x18B: case 0x18C: case 0x18D:
+    case 0x18E: case 0x18F:
+        if (!op32)
+            goto interp;
+        d->cc = op & 15;
+        d->imm = rd32(p + n);
+        n += 4;
+        fn = d_jcc;
+        break;
+    case 0x190: case 0x191: case 0x192: case 0x193: case 0x194: case 0x195: case 0x196:
+    case 0x197: case 0x198: case 0x199: case 0x19A: case 0x19B: case 0x19C: case 0x19D:
+    case 0x19E: case 0x19F:
+        mod = modrm(p, &n, a32, seg, d);
+        d->cc = op & 15;
+        d->imm = mod == 3;
+        fn = d_setcc;
+        break;
+    case 0x1B6: case 0x1B7: case 0x1BE: case 0x1BF:
+        if (!op32)
+            goto interp;
+        mod = modrm(p, &n, a32, seg, d);
+        d->cc = mod == 3;
+        fn = op == 0x1B6 ? d_movzx_b : op == 0x1B7 ? d_movzx_w : op == 0x1BE ? d_movsx_b : d_movsx_w;
+        break;
+    default:
+        goto interp;
+    }
+
+done:
+    set_key(d, p, n);
+    d->fn = fn;
+    d->next = dc_index((uintptr_t)p + n);
+    d->taken = fn == d_jcc || fn == d_jmp || fn == d_call ? dc_index((uintptr_t)p + n + d->imm) : d->next;
+    return true;
+
+interp:
+    /* Keyed by the bytes that led here (prefixes, opcode, maybe ModRM and displacement):
+     * the same bytes always lead to the same verdict. */
+    {
+        unsigned keep = n + 3 < 15 ? n + 3 : 15;
+        *d = (struct dinsn){0};
+        set_key(d, p, keep);
+        d->fn = dc_interp;
+        d->next = d->taken = DC_NONE; /* its length is the interpreter's business */
+    }
+    return false;
+}

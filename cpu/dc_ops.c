@@ -1,0 +1,330 @@
+/* Decoded handlers for data instructions: the group-1 ALU operations, TEST, INC/DEC,
+ * NOT/NEG, MOV, LEA, MOVZX/MOVSX, SHL/SHR/SAR, SETcc and a few one-byte operations. Each
+ * mirrors its interpreter counterpart in ops_alu.c, ops_mov.c, ops_shift.c (see dc_ops.h). */
+#include "cpu/dc_ops.h"
+
+#define ALU_HANDLERS(name, n)                                                            \
+    void d_##name##_rr(struct cpu *c, const struct dinsn *d)                             \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t r = alu(c, n, 2, c->gpr[d->rm], c->gpr[d->reg], &lf);                   \
+        if (n != 7)                                                                      \
+            c->gpr[d->rm] = r;                                                           \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_rm(struct cpu *c, const struct dinsn *d)                             \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t v = mem_read32(c, d->seg, dc_ea(c, d));                                 \
+        uint32_t r = alu(c, n, 2, c->gpr[d->reg], v, &lf);                               \
+        if (n != 7)                                                                      \
+            c->gpr[d->reg] = r;                                                          \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_mr(struct cpu *c, const struct dinsn *d)                             \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t ea = dc_ea(c, d);                                                       \
+        uint32_t r = alu(c, n, 2, mem_read32(c, d->seg, ea), c->gpr[d->reg], &lf);       \
+        if (n != 7)                                                                      \
+            mem_write32(c, d->seg, ea, r);                                               \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_ri(struct cpu *c, const struct dinsn *d)                             \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t r = alu(c, n, 2, c->gpr[d->rm], d->imm, &lf);                           \
+        if (n != 7)                                                                      \
+            c->gpr[d->rm] = r;                                                           \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_mi(struct cpu *c, const struct dinsn *d)                             \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t ea = dc_ea(c, d);                                                       \
+        uint32_t r = alu(c, n, 2, mem_read32(c, d->seg, ea), d->imm, &lf);               \
+        if (n != 7)                                                                      \
+            mem_write32(c, d->seg, ea, r);                                               \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_rr8(struct cpu *c, const struct dinsn *d)                            \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t r = alu(c, n, 0, get_r8(c, d->rm), get_r8(c, d->reg), &lf);             \
+        if (n != 7)                                                                      \
+            set_r8(c, d->rm, (uint8_t)r);                                                \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_rm8(struct cpu *c, const struct dinsn *d)                            \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint8_t v = mem_read8(c, d->seg, dc_ea(c, d));                                   \
+        uint32_t r = alu(c, n, 0, get_r8(c, d->reg), v, &lf);                            \
+        if (n != 7)                                                                      \
+            set_r8(c, d->reg, (uint8_t)r);                                               \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_mr8(struct cpu *c, const struct dinsn *d)                            \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t ea = dc_ea(c, d);                                                       \
+        uint32_t r = alu(c, n, 0, mem_read8(c, d->seg, ea), get_r8(c, d->reg), &lf);     \
+        if (n != 7)                                                                      \
+            mem_write8(c, d->seg, ea, (uint8_t)r);                                       \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_ri8(struct cpu *c, const struct dinsn *d)                            \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t r = alu(c, n, 0, get_r8(c, d->rm), d->imm, &lf);                        \
+        if (n != 7)                                                                      \
+            set_r8(c, d->rm, (uint8_t)r);                                                \
+        c->lf = lf;                                                                      \
+    }                                                                                    \
+    void d_##name##_mi8(struct cpu *c, const struct dinsn *d)                            \
+    {                                                                                    \
+        struct cpu_lazyflags lf;                                                         \
+        uint32_t ea = dc_ea(c, d);                                                       \
+        uint32_t r = alu(c, n, 0, mem_read8(c, d->seg, ea), d->imm, &lf);                \
+        if (n != 7)                                                                      \
+            mem_write8(c, d->seg, ea, (uint8_t)r);                                       \
+        c->lf = lf;                                                                      \
+    }
+
+ALU_HANDLERS(add, 0)
+ALU_HANDLERS(or, 1)
+ALU_HANDLERS(adc, 2)
+ALU_HANDLERS(sbb, 3)
+ALU_HANDLERS(and, 4)
+ALU_HANDLERS(sub, 5)
+ALU_HANDLERS(xor, 6)
+ALU_HANDLERS(cmp, 7)
+
+/* ---- TEST (AND without a result) ---- */
+void d_test_rr(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = c->gpr[d->rm] & c->gpr[d->reg];
+    flags_set(c, LF_LOGIC, 2, r, 0, r);
+}
+void d_test_mr(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = mem_read32(c, d->seg, dc_ea(c, d)) & c->gpr[d->reg];
+    flags_set(c, LF_LOGIC, 2, r, 0, r);
+}
+void d_test_ri(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = c->gpr[d->rm] & d->imm;
+    flags_set(c, LF_LOGIC, 2, r, 0, r);
+}
+void d_test_mi(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = mem_read32(c, d->seg, dc_ea(c, d)) & d->imm;
+    flags_set(c, LF_LOGIC, 2, r, 0, r);
+}
+void d_test_rr8(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = get_r8(c, d->rm) & get_r8(c, d->reg);
+    flags_set(c, LF_LOGIC, 0, r, 0, r);
+}
+void d_test_mr8(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = mem_read8(c, d->seg, dc_ea(c, d)) & get_r8(c, d->reg);
+    flags_set(c, LF_LOGIC, 0, r, 0, r);
+}
+void d_test_ri8(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = get_r8(c, d->rm) & d->imm;
+    flags_set(c, LF_LOGIC, 0, r, 0, r);
+}
+void d_test_mi8(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t r = mem_read8(c, d->seg, dc_ea(c, d)) & d->imm;
+    flags_set(c, LF_LOGIC, 0, r, 0, r);
+}
+
+/* ---- INC/DEC/NOT/NEG ---- */
+void d_inc_r(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t a = c->gpr[d->rm], r = a + 1;
+    c->gpr[d->rm] = r;
+    set_incdec(c, false, 2, a, r);
+}
+void d_dec_r(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t a = c->gpr[d->rm], r = a - 1;
+    c->gpr[d->rm] = r;
+    set_incdec(c, true, 2, a, r);
+}
+void d_inc_m(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t ea = dc_ea(c, d);
+    uint32_t a = mem_read32(c, d->seg, ea), r = a + 1;
+    mem_write32(c, d->seg, ea, r);
+    set_incdec(c, false, 2, a, r);
+}
+void d_dec_m(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t ea = dc_ea(c, d);
+    uint32_t a = mem_read32(c, d->seg, ea), r = a - 1;
+    mem_write32(c, d->seg, ea, r);
+    set_incdec(c, true, 2, a, r);
+}
+void d_not_r(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->rm] = ~c->gpr[d->rm];
+}
+void d_not_m(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t ea = dc_ea(c, d);
+    mem_write32(c, d->seg, ea, ~mem_read32(c, d->seg, ea));
+}
+void d_neg_r(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t a = c->gpr[d->rm], r = 0 - a;
+    c->gpr[d->rm] = r;
+    flags_set(c, LF_SUB, 2, 0, a, r);
+}
+void d_neg_m(struct cpu *c, const struct dinsn *d)
+{
+    uint32_t ea = dc_ea(c, d);
+    uint32_t a = mem_read32(c, d->seg, ea), r = 0 - a;
+    mem_write32(c, d->seg, ea, r);
+    flags_set(c, LF_SUB, 2, 0, a, r);
+}
+
+/* ---- MOV, LEA, MOVZX/MOVSX ---- */
+void d_mov_rr(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->rm] = c->gpr[d->reg];
+}
+void d_mov_rm(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->reg] = mem_read32(c, d->seg, dc_ea(c, d));
+}
+void d_mov_mr(struct cpu *c, const struct dinsn *d)
+{
+    mem_write32(c, d->seg, dc_ea(c, d), c->gpr[d->reg]);
+}
+void d_mov_ri(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->rm] = d->imm;
+}
+void d_mov_mi(struct cpu *c, const struct dinsn *d)
+{
+    mem_write32(c, d->seg, dc_ea(c, d), d->imm);
+}
+void d_mov_rr8(struct cpu *c, const struct dinsn *d)
+{
+    set_r8(c, d->rm, get_r8(c, d->reg));
+}
+void d_mov_rm8(struct cpu *c, const struct dinsn *d)
+{
+    set_r8(c, d->reg, mem_read8(c, d->seg, dc_ea(c, d)));
+}
+void d_mov_mr8(struct cpu *c, const struct dinsn *d)
+{
+    mem_write8(c, d->seg, dc_ea(c, d), get_r8(c, d->reg));
+}
+void d_mov_ri8(struct cpu *c, const struct dinsn *d)
+{
+    set_r8(c, d->rm, (uint8_t)d->imm);
+}
+void d_mov_mi8(struct cpu *c, const struct dinsn *d)
+{
+    mem_write8(c, d->seg, dc_ea(c, d), (uint8_t)d->imm);
+}
+void d_lea(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->reg] = dc_ea(c, d);
+}
+/* MOVZX/MOVSX: d->cc says whether the source is a register (1) or memory (0). */
+void d_movzx_b(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->reg] = d->cc ? get_r8(c, d->rm) : mem_read8(c, d->seg, dc_ea(c, d));
+}
+void d_movzx_w(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->reg] = d->cc ? (uint16_t)c->gpr[d->rm] : mem_read16(c, d->seg, dc_ea(c, d));
+}
+void d_movsx_b(struct cpu *c, const struct dinsn *d)
+{
+    uint8_t v = d->cc ? get_r8(c, d->rm) : mem_read8(c, d->seg, dc_ea(c, d));
+    c->gpr[d->reg] = (uint32_t)(int32_t)(int8_t)v;
+}
+void d_movsx_w(struct cpu *c, const struct dinsn *d)
+{
+    uint16_t v = d->cc ? (uint16_t)c->gpr[d->rm] : mem_read16(c, d->seg, dc_ea(c, d));
+    c->gpr[d->reg] = (uint32_t)(int32_t)(int16_t)v;
+}
+
+/* ---- SHL/SHR/SAR Ev by imm8, 1 or CL (d->cc = 1: CL). The count is masked to 5 bits; a
+ * masked count of 0 changes nothing, but the operand is still read (ops_shift.c). ---- */
+static inline __attribute__((always_inline)) uint32_t shift32(unsigned kind, uint32_t v,
+                                                               unsigned cnt, uint32_t *op1)
+{
+    if (kind == LF_SHR) {
+        *op1 = v >> (cnt - 1);
+        return v >> cnt;
+    }
+    if (kind == LF_SAR) {
+        *op1 = (uint32_t)((int32_t)v >> (cnt - 1));
+        return (uint32_t)((int32_t)v >> cnt);
+    }
+    *op1 = v << (cnt - 1);
+    return v << cnt;
+}
+#define SHIFT_HANDLERS(name, kind)                                                       \
+    void d_##name##_r(struct cpu *c, const struct dinsn *d)                              \
+    {                                                                                    \
+        unsigned cnt = (d->cc ? c->gpr[R_ECX] : d->imm) & 31;                            \
+        if (!cnt)                                                                        \
+            return;                                                                      \
+        uint32_t op1, r = shift32(kind, c->gpr[d->rm], cnt, &op1);                       \
+        c->gpr[d->rm] = r;                                                               \
+        flags_set(c, kind, 2, op1, cnt, r);                                              \
+    }                                                                                    \
+    void d_##name##_m(struct cpu *c, const struct dinsn *d)                              \
+    {                                                                                    \
+        unsigned cnt = (d->cc ? c->gpr[R_ECX] : d->imm) & 31;                            \
+        uint32_t ea = dc_ea(c, d);                                                       \
+        uint32_t v = mem_read32(c, d->seg, ea);                                          \
+        if (!cnt)                                                                        \
+            return;                                                                      \
+        uint32_t op1, r = shift32(kind, v, cnt, &op1);                                   \
+        mem_write32(c, d->seg, ea, r); /* may fault: the flags change after it */        \
+        flags_set(c, kind, 2, op1, cnt, r);                                              \
+    }
+SHIFT_HANDLERS(shl, LF_SHL)
+SHIFT_HANDLERS(shr, LF_SHR)
+SHIFT_HANDLERS(sar, LF_SAR)
+
+/* ---- SETcc Eb (d->cc: condition; d->imm = 1: register operand) ---- */
+void d_setcc(struct cpu *c, const struct dinsn *d)
+{
+    uint8_t v = flags_cond(c, d->cc);
+    if (d->imm)
+        set_r8(c, d->rm, v);
+    else
+        mem_write8(c, d->seg, dc_ea(c, d), v);
+}
+
+/* ---- one-byte operations ---- */
+void d_nop(struct cpu *c, const struct dinsn *d)
+{
+}
+void d_cwde(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[R_EAX] = (uint32_t)(int32_t)(int16_t)c->gpr[R_EAX];
+}
+void d_cdq(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[R_EDX] = (c->gpr[R_EAX] & 0x80000000u) ? 0xFFFFFFFFu : 0;
+}
+void d_cld(struct cpu *c, const struct dinsn *d)
+{
+    c->eflags &= ~FL_DF;
+}
+void d_std(struct cpu *c, const struct dinsn *d)
+{
+    c->eflags |= FL_DF;
+}

@@ -1,0 +1,53 @@
+/* Handlers of decoded instructions (cpu/dcache.h) and the helpers they share.
+ *
+ * A handler runs one instruction described by a struct dinsn: it advances EIP by d->len
+ * (or jumps), reads and writes operands through the same segment checks and MMU fast path
+ * as the interpreter (cpu/decode.h), and records flags the same way (cpu/alu.h,
+ * cpu/flags.h). Each one does exactly what the interpreter's handler for the same
+ * instruction does, in the same order (a memory destination is read, then written, then
+ * the flags change), so faults leave the same state. A handler that meets a case it does
+ * not cover (a 16-bit stack, say) hands the instruction to the interpreter before it has
+ * changed anything (dc_interp). */
+#ifndef PW_CPU_DC_OPS_H
+#define PW_CPU_DC_OPS_H
+
+#include "cpu/alu.h"
+#include "cpu/dcache.h"
+
+/* Effective address: disp + base + (index << scale), wrapped to 16 bits for 16-bit
+ * addressing (only the low 16 bits of each register count there: masking at the end is
+ * the same). Absent registers are masked out rather than branched on. */
+static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
+{
+    uint32_t ea = d->disp + (c->gpr[d->base] & (0u - d->has_base)) +
+                  ((c->gpr[d->index] & (0u - d->has_index)) << d->scale);
+    return d->a32 ? ea : ea & 0xFFFF;
+}
+
+/* The handler names, by family: the decoder (dc_decode.c) picks one per instruction.
+ * Suffixes: rr register <- register, rm register <- memory, mr memory <- register,
+ * ri register <- immediate, mi memory <- immediate; 8 for byte operands, else 32-bit. */
+#define DC_ALU_FORMS(X, n) \
+    X(d_##n##_rr) X(d_##n##_rm) X(d_##n##_mr) X(d_##n##_ri) X(d_##n##_mi) \
+    X(d_##n##_rr8) X(d_##n##_rm8) X(d_##n##_mr8) X(d_##n##_ri8) X(d_##n##_mi8)
+#define DC_HANDLERS(X)                                                                   \
+    DC_ALU_FORMS(X, add) DC_ALU_FORMS(X, or) DC_ALU_FORMS(X, adc) DC_ALU_FORMS(X, sbb)  \
+    DC_ALU_FORMS(X, and) DC_ALU_FORMS(X, sub) DC_ALU_FORMS(X, xor) DC_ALU_FORMS(X, cmp) \
+    X(d_test_rr) X(d_test_mr) X(d_test_ri) X(d_test_mi)                                 \
+    X(d_test_rr8) X(d_test_mr8) X(d_test_ri8) X(d_test_mi8)                             \
+    X(d_inc_r) X(d_dec_r) X(d_inc_m) X(d_dec_m)                                         \
+    X(d_not_r) X(d_neg_r) X(d_not_m) X(d_neg_m)                                         \
+    X(d_mov_rr) X(d_mov_rm) X(d_mov_mr) X(d_mov_ri) X(d_mov_mi)                         \
+    X(d_mov_rr8) X(d_mov_rm8) X(d_mov_mr8) X(d_mov_ri8) X(d_mov_mi8)                    \
+    X(d_lea) X(d_movzx_b) X(d_movzx_w) X(d_movsx_b) X(d_movsx_w)                        \
+    X(d_shl_r) X(d_shr_r) X(d_sar_r) X(d_shl_m) X(d_shr_m) X(d_sar_m)                   \
+    X(d_setcc)                                                                          \
+    X(d_nop) X(d_cwde) X(d_cdq) X(d_cld) X(d_std)                                       \
+    X(d_push_r) X(d_pop_r) X(d_push_i) X(d_push_m) X(d_leave)                           \
+    X(d_jcc) X(d_jmp) X(d_call) X(d_ret) X(d_jmp_r) X(d_jmp_m) X(d_call_r) X(d_call_m)
+
+#define DC_DECLARE(name) void name(struct cpu *c, const struct dinsn *d);
+DC_HANDLERS(DC_DECLARE)
+#undef DC_DECLARE
+
+#endif

@@ -1,0 +1,143 @@
+/* Decoded handlers for the stack and near control transfers (32-bit operand size):
+ * PUSH/POP, LEAVE, Jcc, JMP, CALL, RET. They mirror ops_mov.c and ops_ctrl.c: a near target
+ * beyond the CS limit raises #GP(0) before anything changes; a CALL checks its target,
+ * then pushes; RET reads and checks the return address before ESP moves. With a 16-bit
+ * stack segment (SS.B = 0) the instruction goes to the interpreter untouched. */
+#include "cpu/dc_ops.h"
+
+static inline bool ss32(const struct cpu *c) { return SEG_ATTR_DB(c->seg[SEG_SS].attr); }
+
+static inline void push32(struct cpu *c, uint32_t v)
+{
+    uint32_t esp = c->gpr[R_ESP] - 4;
+    mem_write32(c, SEG_SS, esp, v);
+    c->gpr[R_ESP] = esp;
+}
+
+static inline void dc_jump(struct cpu *c, uint32_t target)
+{
+    if (unlikely(target > c->seg[SEG_CS].limit))
+        cpu_raise(c, EXC_GP, 0);
+    c->eip = target;
+}
+
+/* JZ/JNZ after a lazy result decided inline, as op_jcc_Jb does; the rest in flags.c. */
+static inline bool dc_cond(struct cpu *c, unsigned cc)
+{
+    if ((cc >> 1) == 2 && c->lf.op != LF_NONE) {
+        bool z = (c->lf.res & sz_mask(c->lf.op & 3)) == 0;
+        return z != (cc & 1);
+    }
+    return flags_cond(c, cc);
+}
+
+void d_push_r(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    push32(c, c->gpr[d->rm]); /* PUSH ESP pushes the value before the decrement */
+}
+void d_pop_r(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    uint32_t v = mem_read32(c, SEG_SS, c->gpr[R_ESP]);
+    c->gpr[R_ESP] += 4;
+    c->gpr[d->rm] = v; /* POP ESP: the popped value wins over the increment */
+}
+void d_push_i(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    push32(c, d->imm);
+}
+void d_push_m(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    push32(c, mem_read32(c, d->seg, dc_ea(c, d)));
+}
+void d_leave(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    uint32_t sp = c->gpr[R_EBP];
+    uint32_t v = mem_read32(c, SEG_SS, sp);
+    c->gpr[R_ESP] = sp + 4;
+    c->gpr[R_EBP] = v;
+}
+
+/* Jcc/JMP rel8/rel32: d->imm is the sign-extended displacement. */
+void d_jcc(struct cpu *c, const struct dinsn *d)
+{
+    if (dc_cond(c, d->cc))
+        dc_jump(c, c->eip + d->imm);
+}
+void d_jmp(struct cpu *c, const struct dinsn *d)
+{
+    dc_jump(c, c->eip + d->imm);
+}
+void d_jmp_r(struct cpu *c, const struct dinsn *d)
+{
+    dc_jump(c, c->gpr[d->rm]);
+}
+void d_jmp_m(struct cpu *c, const struct dinsn *d)
+{
+    dc_jump(c, mem_read32(c, d->seg, dc_ea(c, d)));
+}
+
+static inline void call_to(struct cpu *c, uint32_t target)
+{
+    if (unlikely(target > c->seg[SEG_CS].limit))
+        cpu_raise(c, EXC_GP, 0);
+    push32(c, c->eip);
+    c->eip = target;
+}
+void d_call(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    call_to(c, c->eip + d->imm);
+}
+void d_call_r(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    call_to(c, c->gpr[d->rm]);
+}
+void d_call_m(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    call_to(c, mem_read32(c, d->seg, dc_ea(c, d)));
+}
+/* RET and RET imm16 (d->imm: bytes to release after the return address). */
+void d_ret(struct cpu *c, const struct dinsn *d)
+{
+    if (unlikely(!ss32(c))) {
+        dc_interp(c, d);
+        return;
+    }
+    uint32_t sp = c->gpr[R_ESP];
+    uint32_t target = mem_read32(c, SEG_SS, sp);
+    if (unlikely(target > c->seg[SEG_CS].limit))
+        cpu_raise(c, EXC_GP, 0);
+    c->gpr[R_ESP] = sp + 4 + d->imm;
+    c->eip = target;
+}

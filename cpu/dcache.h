@@ -1,0 +1,110 @@
+/* The decoded-instruction cache: each instruction of 32-bit code is decoded once into a
+ * struct dinsn (handler, length, ModRM fields, effective-address recipe, immediate) and
+ * run from there on, without prefix parsing, ModRM/SIB decoding or immediate fetches.
+ *
+ * Keyed by the instruction's bytes, not by its address. An entry sits in a direct-mapped
+ * table indexed by the host address of the instruction's first byte and is used only when
+ * the bytes there now are the bytes it was decoded from (two masked 64-bit compares). A
+ * decode depends on nothing else (the default operand/address size is fixed at 32 bits:
+ * the table serves 32-bit code only; the CPU model is fixed per CPU), so there is nothing
+ * to invalidate: self-modifying code, DMA into code pages, page remapping and reused
+ * frames are all seen at the next execution, exactly.
+ *
+ * It sits behind the fetch window (cpu/decode.h): an entry is looked up only when the code
+ * page is open in the window, still valid (MMU epoch, CS limit, CPL) and at least 16 bytes
+ * of it remain, so the whole instruction (at most 15 bytes) lies inside the page and the
+ * CS limit and no fetch can fault; everything else goes to the byte-by-byte interpreter.
+ * The replacement policy of the TLB sees the same use of the code page's entry per
+ * instruction as before. Instructions without a decoded handler are cached too, as "use
+ * the interpreter", so that looking them up costs the compare only. */
+#ifndef PW_CPU_DCACHE_H
+#define PW_CPU_DCACHE_H
+
+#include "cpu/decode.h"
+
+struct dinsn;
+/* A handler is called with c->eip already past the instruction (c->insn_eip at it); only
+ * control transfers change it further. */
+typedef void (*dc_fn)(struct cpu *c, const struct dinsn *d);
+
+struct dinsn {
+    uint64_t bytes, mask;    /* instruction bytes 0..7 and the mask of those that count */
+    uint64_t bytes2, mask2;  /* bytes 8..15 */
+    dc_fn fn;
+    uint32_t imm;            /* immediate (sign- or zero-extended as the opcode says) */
+    uint32_t disp;           /* displacement, or the whole offset for moffs forms */
+    uint16_t next, taken;    /* slots where the next instruction probably sits: after
+                                falling through, and after a taken direct branch */
+    uint8_t len;             /* bytes in the key: the instruction length, or for an
+                                "interpret" entry the bytes that led to that verdict */
+    uint8_t reg, rm;         /* ModRM reg and r/m (or the register in the opcode) */
+    uint8_t base, index;     /* effective address: disp + base + (index << scale) */
+    uint8_t has_base, has_index, scale;
+    uint8_t seg;             /* segment of the memory operand */
+    uint8_t a32;             /* 32-bit addressing (else the offset wraps at 64 KiB) */
+    uint8_t cc;              /* condition code (Jcc, SETcc) or operation (groups) */
+};
+
+#define DC_BITS 14
+#define DC_SIZE (1u << DC_BITS)
+#define DC_NONE DC_SIZE /* next/taken: no prediction */
+_Static_assert(sizeof(struct dinsn) <= 64, "a decoded instruction fills one cache line");
+
+struct dcache {
+    struct dinsn e[DC_SIZE];
+};
+
+/* dc_decode.c */
+struct dcache *dc_create(void);
+void dc_destroy(struct dcache *dc);
+/* The handler of empty and mismatching slots: decodes the instruction at c->insn_eip (the
+ * fetch window is open and holds 16 bytes there) into d, then runs it. */
+void dc_miss(struct cpu *c, const struct dinsn *d);
+/* Runs the instruction at c->insn_eip with the byte-by-byte interpreter. */
+void dc_interp(struct cpu *c, const struct dinsn *d);
+/* Fills d from the bytes at p (32-bit code); returns false for "interpret". */
+bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d);
+
+static inline uint32_t dc_index(uintptr_t a)
+{
+    return (uint32_t)((a ^ (a >> DC_BITS)) & (DC_SIZE - 1));
+}
+static inline struct dinsn *dc_slot(struct dcache *dc, const uint8_t *p)
+{
+    return &dc->e[dc_index((uintptr_t)p)];
+}
+/* Whether d holds the instruction whose bytes start at p (16 readable bytes). */
+static inline bool dc_match(const struct dinsn *d, const uint8_t *p)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, p, 8);
+    memcpy(&w1, p + 8, 8);
+    return !(((w0 ^ d->bytes) & d->mask) | ((w1 ^ d->bytes2) & d->mask2));
+}
+
+/* The interpreter's entry for one instruction at CS:EIP (c->insn_eip is set). */
+void cpu_exec_insn_decode(struct cpu *c);
+
+static inline __attribute__((always_inline)) void cpu_exec_insn_cached(struct cpu *c)
+{
+    const struct cpu_seg *cs = &c->seg[SEG_CS];
+    struct mmu *m = c->mmu;
+    uint32_t off = cs->base + c->eip - c->fw_lin;
+    if (likely((uint64_t)off + 16 <= c->fw_n && c->fw_epoch == m->epoch &&
+               c->fw_limit == cs->limit && c->fw_cpl == c->cpl)) {
+        if (c->fw_tlb_index >= 0 && c->fw_tlb_index != m->tlb_mru)
+            mmu_tlb_touch(m, c->fw_tlb_index);
+        const uint8_t *p = c->fw_host + off;
+        const struct dinsn *d = dc_slot(c->internal, p);
+        if (likely(dc_match(d, p))) {
+            c->eip += d->len;
+            d->fn(c, d);
+            return;
+        }
+        dc_miss(c, d);
+        return;
+    }
+    cpu_exec_insn_decode(c);
+}
+
+#endif
