@@ -12,16 +12,8 @@
 #include <string.h>
 
 #include "cpu/dcache.h"
+#include "cpu/pending.h"
 
-enum {
-    PEND_INTR = 1u << 0,
-    PEND_NMI = 1u << 1,
-    PEND_STOP = 1u << 2,
-    PEND_HOOK = 1u << 3,
-    PEND_SHADOW = 1u << 4,
-    PEND_HALT = 1u << 5,
-    PEND_YIELD = 1u << 6, /* a long REP stopped after a chunk (cpu_rep_yield) */
-};
 
 static void recalc_pending(struct cpu *c)
 {
@@ -229,86 +221,6 @@ static int boundary(struct cpu *c, bool first, uint64_t limit, uint64_t *yields)
     return BOUNDARY_INSN;
 }
 
-/* Whether the next instruction boundary needs boundary(): anything pending but an INTR
- * that IF masks (a guest running with interrupts off while a device holds its line up must
- * not leave the fast loop on every instruction), or TF. PEND_INTR is bit 0 and IF bit 9. */
-static inline uint32_t boundary_due(const struct cpu *c)
-{
-    uint32_t f = c->eflags;
-    return (c->pending & ~(PEND_INTR & ~(f >> 9))) | (f & FL_TF);
-}
-
-/* The hot loop: nothing pending, no TF. Kept apart from run() so that none of its state
- * lives across the setjmp (a fault longjmps out of here to run()).
- *
- * Instructions run from the decoded-instruction cache (dcache.h) as cpu_exec_insn_cached
- * does, with one addition: each entry names the slots where the instruction after it
- * probably sits (fall-through, taken branch), so the next entry is found without hashing
- * its address, which would chain every instruction's lookup to the EIP the previous one
- * wrote. The entry found that way is still checked against the bytes at CS:EIP, so a
- * wrong guess only costs a decode. */
-static __attribute__((noinline)) void run_fast(struct cpu *c, uint64_t limit)
-{
-    struct dcache *dc = c->internal;
-    struct mmu *m = c->mmu;
-    struct dinsn *d = NULL;
-    while (c->icount < limit && !boundary_due(c)) {
-        uint32_t eip = c->eip;
-        const struct cpu_seg *cs = &c->seg[SEG_CS];
-        uint32_t off = cs->base + eip - c->fw_lin;
-        if (unlikely(!((uint64_t)off + 16 <= c->fw_n && c->fw_epoch == m->epoch &&
-                       c->fw_limit == cs->limit && c->fw_cpl == c->cpl))) {
-            c->insn_eip = eip;
-            cpu_exec_insn_decode(c); /* also reopens the window */
-            c->icount++;
-            d = NULL;
-            continue;
-        }
-        if (!d)
-            d = dc_slot(dc, c->fw_host + off);
-        /* Straight on while the next instruction is in the same window. CS, CPL, the code
-         * size, the window itself and TF change only in instructions the interpreter runs
-         * (they close the window through cpu_mode_changed(), and an interpreted
-         * instruction has no predicted successor, which ends this loop); what decoded
-         * handlers can change is the MMU epoch (a TLB miss that evicts) and c->pending
-         * (an observer asking to stop), so those are compared with their values on entry. */
-        const uint8_t *host = c->fw_host;
-        const uint32_t last = c->fw_n - 16, epoch = c->fw_epoch, pend = c->pending;
-        const int32_t code_tlb = c->fw_tlb_index;
-        uint64_t budget = limit - c->icount;
-        for (;;) {
-            c->insn_eip = eip;
-            if (code_tlb >= 0 && code_tlb != m->tlb_mru)
-                mmu_tlb_touch(m, code_tlb);
-            const uint8_t *p = host + off;
-            if (unlikely(!dc_match(d, p)))
-                dc_decode(c, p, d);
-            /* EIP moves on before the handler runs (dcache.h), from a register: the next
-             * entry and EIP follow from this one without waiting for the handler. */
-            uint32_t len = d->len, next = eip + len, k;
-            c->eip = next;
-            d->fn(c, d);
-            c->icount++;
-            if (likely(c->eip == next)) {
-                k = d->next;
-                eip = next;
-                off += len;
-            } else {
-                uint32_t delta = c->eip - eip;
-                k = delta == len + d->imm ? d->taken : DC_NONE;
-                eip += delta;
-                off += delta;
-            }
-            if (unlikely(k >= DC_SIZE || --budget == 0 || off > last || c->pending != pend ||
-                         m->epoch != epoch)) {
-                d = k < DC_SIZE ? &dc->e[k] : NULL;
-                break;
-            }
-            d = &dc->e[k];
-        }
-    }
-}
-
 /* Exception deliveries in a row without a retired instruction that count as a livelock. */
 #define CPU_LIVELOCK_DELIVERIES (1u << 20)
 
@@ -377,7 +289,7 @@ static enum cpu_stop run(struct cpu *c, uint64_t limit, bool single)
             c->icount++;
             break;
         }
-        run_fast(c, limit);
+        dc_run(c, limit);
     }
     c->fault_jmp = saved;
     return CPU_STOP_BUDGET;

@@ -162,6 +162,9 @@ struct cpu {
      * mmu->epoch are what they were when it was opened; fw_n = 0 means closed. */
     uint32_t fw_lin, fw_n, fw_limit, fw_epoch;
     const uint8_t *fw_host;      /* host byte of fw_lin */
+    const struct mmu_fast *fw_slot; /* the fast-table slot it was opened from, and that */
+    uintptr_t fw_addend;         /* slot's contents then: while they are unchanged, an */
+    int32_t fw_slot_tlb;         /* epoch change elsewhere (an eviction) leaves it valid */
     int32_t fw_tlb_index;        /* TLB entry behind it, -1 when no replacement use is due */
     uint8_t fw_cpl;
 };

@@ -16,7 +16,7 @@ struct dcache *dc_create(void)
     if (!dc)
         return NULL;
     for (unsigned k = 0; k < DC_SIZE; k++)
-        dc->e[k] = (struct dinsn){.fn = dc_miss}; /* mask 0: matches anything, decodes */
+        dc->e[k] = (struct dinsn){.op = DC_OP_miss}; /* mask 0: matches anything, decodes */
     return dc;
 }
 
@@ -38,7 +38,7 @@ void dc_miss(struct cpu *c, const struct dinsn *dconst)
     const uint8_t *p = c->fw_host + (c->seg[SEG_CS].base + c->insn_eip - c->fw_lin);
     dc_decode(c, p, d);
     c->eip = c->insn_eip + d->len;
-    d->fn(c, d);
+    dc_exec(c, d);
 }
 
 static inline uint32_t rd16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }
@@ -115,9 +115,10 @@ static unsigned modrm(const uint8_t *p, unsigned *n, bool a32, int seg_ovr, stru
     return mod;
 }
 
-static const dc_fn alu_fn[8][10] = {
-#define ROW(n) {d_##n##_rr, d_##n##_rm, d_##n##_mr, d_##n##_ri, d_##n##_mi, \
-                d_##n##_rr8, d_##n##_rm8, d_##n##_mr8, d_##n##_ri8, d_##n##_mi8}
+static const uint16_t alu_fn[8][10] = {
+#define ROW(n) {DC_OP_d_##n##_rr, DC_OP_d_##n##_rm, DC_OP_d_##n##_mr, DC_OP_d_##n##_ri, \
+                DC_OP_d_##n##_mi, DC_OP_d_##n##_rr8, DC_OP_d_##n##_rm8, DC_OP_d_##n##_mr8, \
+                DC_OP_d_##n##_ri8, DC_OP_d_##n##_mi8}
     ROW(add), ROW(or), ROW(adc), ROW(sbb), ROW(and), ROW(sub), ROW(xor), ROW(cmp),
 #undef ROW
 };
@@ -138,7 +139,6 @@ static void set_key(struct dinsn *d, const uint8_t *p, unsigned len)
 
 bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
 {
-    (void)c;
     *d = (struct dinsn){0};
     unsigned n = 0;
     bool op32 = true, a32 = true;
@@ -161,7 +161,7 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
     unsigned op = p[n++];
     if (op == 0x0F)
         op = 0x100u | p[n++];
-    dc_fn fn = NULL;
+    unsigned h = DC_OP_interp;
     unsigned mod;
 
     if (op < 0x40 && (op & 7) <= 5) {
@@ -170,13 +170,13 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         switch (form) {
         case 0: /* Eb,Gb */
             mod = modrm(p, &n, a32, seg, d);
-            fn = alu_fn[alu][mod == 3 ? RR8 : MR8];
+            h = alu_fn[alu][mod == 3 ? RR8 : MR8];
             break;
         case 1: /* Ev,Gv */
             if (!op32)
                 goto interp;
             mod = modrm(p, &n, a32, seg, d);
-            fn = alu_fn[alu][mod == 3 ? RR : MR];
+            h = alu_fn[alu][mod == 3 ? RR : MR];
             break;
         case 2: /* Gb,Eb */
         case 3: /* Gv,Ev */
@@ -187,15 +187,15 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
                 uint8_t t = d->rm;
                 d->rm = d->reg;
                 d->reg = t;
-                fn = alu_fn[alu][form == 2 ? RR8 : RR];
+                h = alu_fn[alu][form == 2 ? RR8 : RR];
             } else {
-                fn = alu_fn[alu][form == 2 ? RM8 : RM];
+                h = alu_fn[alu][form == 2 ? RM8 : RM];
             }
             break;
         case 4: /* AL,Ib */
             d->rm = R_EAX;
             d->imm = p[n++];
-            fn = alu_fn[alu][RI8];
+            h = alu_fn[alu][RI8];
             break;
         default: /* eAX,Iv */
             if (!op32)
@@ -203,7 +203,7 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             d->rm = R_EAX;
             d->imm = rd32(p + n);
             n += 4;
-            fn = alu_fn[alu][RI];
+            h = alu_fn[alu][RI];
             break;
         }
         goto done;
@@ -215,27 +215,27 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         if (!op32)
             goto interp;
         d->rm = op & 7;
-        fn = op < 0x48 ? d_inc_r : d_dec_r;
+        h = op < 0x48 ? DC_OP_d_inc_r : DC_OP_d_dec_r;
         break;
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
     case 0x58: case 0x59: case 0x5A: case 0x5B: case 0x5C: case 0x5D: case 0x5E: case 0x5F:
         if (!op32)
             goto interp;
         d->rm = op & 7;
-        fn = op < 0x58 ? d_push_r : d_pop_r;
+        h = op < 0x58 ? DC_OP_d_push_r : DC_OP_d_pop_r;
         break;
     case 0x68:
         if (!op32)
             goto interp;
         d->imm = rd32(p + n);
         n += 4;
-        fn = d_push_i;
+        h = DC_OP_d_push_i;
         break;
     case 0x6A:
         if (!op32)
             goto interp;
         d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
-        fn = d_push_i;
+        h = DC_OP_d_push_i;
         break;
     case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
     case 0x78: case 0x79: case 0x7A: case 0x7B: case 0x7C: case 0x7D: case 0x7E: case 0x7F:
@@ -243,12 +243,12 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             goto interp; /* IP truncation: the interpreter */
         d->cc = op & 15;
         d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
-        fn = d_jcc;
+        h = DC_OP_d_jcc;
         break;
     case 0x80: case 0x82: /* group 1 Eb,Ib (82 is 80 on the 386) */
         mod = modrm(p, &n, a32, seg, d);
         d->imm = p[n++];
-        fn = alu_fn[d->reg][mod == 3 ? RI8 : MI8];
+        h = alu_fn[d->reg][mod == 3 ? RI8 : MI8];
         break;
     case 0x81: case 0x83: /* group 1 Ev,Iv / Ev,Ib sign-extended */
         if (!op32)
@@ -260,27 +260,27 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         } else {
             d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
         }
-        fn = alu_fn[d->reg][mod == 3 ? RI : MI];
+        h = alu_fn[d->reg][mod == 3 ? RI : MI];
         break;
     case 0x84:
         mod = modrm(p, &n, a32, seg, d);
-        fn = mod == 3 ? d_test_rr8 : d_test_mr8;
+        h = mod == 3 ? DC_OP_d_test_rr8 : DC_OP_d_test_mr8;
         break;
     case 0x85:
         if (!op32)
             goto interp;
         mod = modrm(p, &n, a32, seg, d);
-        fn = mod == 3 ? d_test_rr : d_test_mr;
+        h = mod == 3 ? DC_OP_d_test_rr : DC_OP_d_test_mr;
         break;
     case 0x88: /* MOV Eb,Gb */
         mod = modrm(p, &n, a32, seg, d);
-        fn = mod == 3 ? d_mov_rr8 : d_mov_mr8;
+        h = mod == 3 ? DC_OP_d_mov_rr8 : DC_OP_d_mov_mr8;
         break;
     case 0x89: /* MOV Ev,Gv */
         if (!op32)
             goto interp;
         mod = modrm(p, &n, a32, seg, d);
-        fn = mod == 3 ? d_mov_rr : d_mov_mr;
+        h = mod == 3 ? DC_OP_d_mov_rr : DC_OP_d_mov_mr;
         break;
     case 0x8A: /* MOV Gb,Eb */
     case 0x8B: /* MOV Gv,Ev */
@@ -291,9 +291,9 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             uint8_t t = d->rm;
             d->rm = d->reg;
             d->reg = t;
-            fn = op == 0x8A ? d_mov_rr8 : d_mov_rr;
+            h = op == 0x8A ? DC_OP_d_mov_rr8 : DC_OP_d_mov_rr;
         } else {
-            fn = op == 0x8A ? d_mov_rm8 : d_mov_rm;
+            h = op == 0x8A ? DC_OP_d_mov_rm8 : DC_OP_d_mov_rm;
         }
         break;
     case 0x8D: /* LEA: the offset only, no segment, no access */
@@ -302,20 +302,20 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         mod = modrm(p, &n, a32, seg, d);
         if (mod == 3)
             goto interp; /* #UD */
-        fn = d_lea;
+        h = DC_OP_d_lea;
         break;
     case 0x90:
-        fn = d_nop;
+        h = DC_OP_d_nop;
         break;
     case 0x98:
         if (!op32)
             goto interp;
-        fn = d_cwde;
+        h = DC_OP_d_cwde;
         break;
     case 0x99:
         if (!op32)
             goto interp;
-        fn = d_cdq;
+        h = DC_OP_d_cdq;
         break;
     case 0xA0: case 0xA1: case 0xA2: case 0xA3: /* MOV with a moffs operand */
         if (op & 1 && !op32)
@@ -330,12 +330,12 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             n += 2;
         }
         d->reg = R_EAX;
-        fn = op == 0xA0 ? d_mov_rm8 : op == 0xA1 ? d_mov_rm : op == 0xA2 ? d_mov_mr8 : d_mov_mr;
+        h = op == 0xA0 ? DC_OP_d_mov_rm8 : op == 0xA1 ? DC_OP_d_mov_rm : op == 0xA2 ? DC_OP_d_mov_mr8 : DC_OP_d_mov_mr;
         break;
     case 0xA8:
         d->rm = R_EAX;
         d->imm = p[n++];
-        fn = d_test_ri8;
+        h = DC_OP_d_test_ri8;
         break;
     case 0xA9:
         if (!op32)
@@ -343,12 +343,12 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         d->rm = R_EAX;
         d->imm = rd32(p + n);
         n += 4;
-        fn = d_test_ri;
+        h = DC_OP_d_test_ri;
         break;
     case 0xB0: case 0xB1: case 0xB2: case 0xB3: case 0xB4: case 0xB5: case 0xB6: case 0xB7:
         d->rm = op & 7;
         d->imm = p[n++];
-        fn = d_mov_ri8;
+        h = DC_OP_d_mov_ri8;
         break;
     case 0xB8: case 0xB9: case 0xBA: case 0xBB: case 0xBC: case 0xBD: case 0xBE: case 0xBF:
         if (!op32)
@@ -356,7 +356,7 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         d->rm = op & 7;
         d->imm = rd32(p + n);
         n += 4;
-        fn = d_mov_ri;
+        h = DC_OP_d_mov_ri;
         break;
     case 0xC1: case 0xD1: case 0xD3: { /* group 2 Ev: SHL/SAL, SHR, SAR only */
         if (!op32)
@@ -370,9 +370,9 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             d->imm = 1;
         else
             d->cc = 1;
-        static const dc_fn sh[2][4] = {{d_shl_m, d_shr_m, d_shl_m, d_sar_m},
-                                       {d_shl_r, d_shr_r, d_shl_r, d_sar_r}};
-        fn = sh[mod == 3][d->reg - 4];
+        static const uint16_t sh[2][4] = {{DC_OP_d_shl_m, DC_OP_d_shr_m, DC_OP_d_shl_m, DC_OP_d_sar_m},
+                                          {DC_OP_d_shl_r, DC_OP_d_shr_r, DC_OP_d_shl_r, DC_OP_d_sar_r}};
+        h = sh[mod == 3][d->reg - 4];
         break;
     }
     case 0xC2:
@@ -383,7 +383,7 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             d->imm = rd16(p + n);
             n += 2;
         }
-        fn = d_ret;
+        h = DC_OP_d_ret;
         break;
     case 0xC6:
     case 0xC7:
@@ -394,17 +394,17 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             goto interp; /* #UD */
         if (op == 0xC6) {
             d->imm = p[n++];
-            fn = mod == 3 ? d_mov_ri8 : d_mov_mi8;
+            h = mod == 3 ? DC_OP_d_mov_ri8 : DC_OP_d_mov_mi8;
         } else {
             d->imm = rd32(p + n);
             n += 4;
-            fn = mod == 3 ? d_mov_ri : d_mov_mi;
+            h = mod == 3 ? DC_OP_d_mov_ri : DC_OP_d_mov_mi;
         }
         break;
     case 0xC9:
         if (!op32)
             goto interp;
-        fn = d_leave;
+        h = DC_OP_d_leave;
         break;
     case 0xE8:
     case 0xE9:
@@ -412,20 +412,20 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
             goto interp;
         d->imm = rd32(p + n);
         n += 4;
-        fn = op == 0xE8 ? d_call : d_jmp;
+        h = op == 0xE8 ? DC_OP_d_call : DC_OP_d_jmp;
         break;
     case 0xEB:
         if (!op32)
             goto interp;
         d->imm = (uint32_t)(int32_t)(int8_t)p[n++];
-        fn = d_jmp;
+        h = DC_OP_d_jmp;
         break;
     case 0xF6: /* group 3 Eb: TEST only */
         mod = modrm(p, &n, a32, seg, d);
         if (d->reg > 1)
             goto interp;
         d->imm = p[n++];
-        fn = mod == 3 ? d_test_ri8 : d_test_mi8;
+        h = mod == 3 ? DC_OP_d_test_ri8 : DC_OP_d_test_mi8;
         break;
     case 0xF7: /* group 3 Ev: TEST, NOT, NEG */
         if (!op32)
@@ -434,34 +434,34 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         if (d->reg <= 1) {
             d->imm = rd32(p + n);
             n += 4;
-            fn = mod == 3 ? d_test_ri : d_test_mi;
+            h = mod == 3 ? DC_OP_d_test_ri : DC_OP_d_test_mi;
         } else if (d->reg == 2) {
-            fn = mod == 3 ? d_not_r : d_not_m;
+            h = mod == 3 ? DC_OP_d_not_r : DC_OP_d_not_m;
         } else if (d->reg == 3) {
-            fn = mod == 3 ? d_neg_r : d_neg_m;
+            h = mod == 3 ? DC_OP_d_neg_r : DC_OP_d_neg_m;
         } else {
             goto interp;
         }
         break;
     case 0xFC:
-        fn = d_cld;
+        h = DC_OP_d_cld;
         break;
     case 0xFD:
-        fn = d_std;
+        h = DC_OP_d_std;
         break;
     case 0xFF: /* group 5: INC, DEC, CALL, JMP, PUSH (near forms) */
         if (!op32)
             goto interp;
         mod = modrm(p, &n, a32, seg, d);
         switch (d->reg) {
-        case 0: fn = mod == 3 ? d_inc_r : d_inc_m; break;
-        case 1: fn = mod == 3 ? d_dec_r : d_dec_m; break;
-        case 2: fn = mod == 3 ? d_call_r : d_call_m; break;
-        case 4: fn = mod == 3 ? d_jmp_r : d_jmp_m; break;
+        case 0: h = mod == 3 ? DC_OP_d_inc_r : DC_OP_d_inc_m; break;
+        case 1: h = mod == 3 ? DC_OP_d_dec_r : DC_OP_d_dec_m; break;
+        case 2: h = mod == 3 ? DC_OP_d_call_r : DC_OP_d_call_m; break;
+        case 4: h = mod == 3 ? DC_OP_d_jmp_r : DC_OP_d_jmp_m; break;
         case 6:
             if (mod == 3)
                 goto interp;
-            fn = d_push_m;
+            h = DC_OP_d_push_m;
             break;
         default: goto interp;
         }
@@ -474,7 +474,7 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         d->cc = op & 15;
         d->imm = rd32(p + n);
         n += 4;
-        fn = d_jcc;
+        h = DC_OP_d_jcc;
         break;
     case 0x190: case 0x191: case 0x192: case 0x193: case 0x194: case 0x195: case 0x196:
     case 0x197: case 0x198: case 0x199: case 0x19A: case 0x19B: case 0x19C: case 0x19D:
@@ -482,14 +482,14 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
         mod = modrm(p, &n, a32, seg, d);
         d->cc = op & 15;
         d->imm = mod == 3;
-        fn = d_setcc;
+        h = DC_OP_d_setcc;
         break;
     case 0x1B6: case 0x1B7: case 0x1BE: case 0x1BF:
         if (!op32)
             goto interp;
         mod = modrm(p, &n, a32, seg, d);
         d->cc = mod == 3;
-        fn = op == 0x1B6 ? d_movzx_b : op == 0x1B7 ? d_movzx_w : op == 0x1BE ? d_movsx_b : d_movsx_w;
+        h = op == 0x1B6 ? DC_OP_d_movzx_b : op == 0x1B7 ? DC_OP_d_movzx_w : op == 0x1BE ? DC_OP_d_movsx_b : DC_OP_d_movsx_w;
         break;
     default:
         goto interp;
@@ -497,9 +497,13 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
 
 done:
     set_key(d, p, n);
-    d->fn = fn;
-    d->next = dc_index((uintptr_t)p + n);
-    d->taken = fn == d_jcc || fn == d_jmp || fn == d_call ? dc_index((uintptr_t)p + n + d->imm) : d->next;
+    d->op = (uint16_t)h;
+    {
+        int32_t self = (int32_t)(d - ((struct dcache *)c->internal)->e);
+        bool direct = h == DC_OP_d_jcc || h == DC_OP_d_jmp || h == DC_OP_d_call;
+        d->next = (int16_t)((int32_t)dc_index((uintptr_t)p + n) - self);
+        d->taken = direct ? (int16_t)((int32_t)dc_index((uintptr_t)p + n + d->imm) - self) : d->next;
+    }
     return true;
 
 interp:
@@ -509,8 +513,9 @@ interp:
         unsigned keep = n + 3 < 15 ? n + 3 : 15;
         *d = (struct dinsn){0};
         set_key(d, p, keep);
-        d->fn = dc_interp;
-        d->next = d->taken = DC_NONE; /* its length is the interpreter's business */
+        d->op = DC_OP_interp;
+        /* no successor: the run loop leaves an interpreted instruction through its outer
+         * part (dc_exec.c), which finds the next entry by its address */
     }
     return false;
 }

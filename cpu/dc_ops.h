@@ -1,4 +1,4 @@
-/* Handlers of decoded instructions (cpu/dcache.h) and the helpers they share.
+/* Handlers of decoded instructions (cpu/dcache.h): their list and the helpers they share.
  *
  * A handler runs one instruction described by a struct dinsn: it advances EIP by d->len
  * (or jumps), reads and writes operands through the same segment checks and MMU fast path
@@ -46,8 +46,13 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
     X(d_push_r) X(d_pop_r) X(d_push_i) X(d_push_m) X(d_leave)                           \
     X(d_jcc) X(d_jmp) X(d_call) X(d_ret) X(d_jmp_r) X(d_jmp_m) X(d_call_r) X(d_call_m)
 
-#define DC_DECLARE(name) void name(struct cpu *c, const struct dinsn *d);
-DC_HANDLERS(DC_DECLARE)
-#undef DC_DECLARE
+/* A handler's number (struct dinsn.op); DC_OP_miss and DC_OP_interp are the cache's own. */
+#define DC_ENUM(name) DC_OP_##name,
+enum dc_op { DC_OP_miss, DC_OP_interp, DC_HANDLERS(DC_ENUM) DC_OP_COUNT };
+#undef DC_ENUM
+
+/* Handlers are bodies inlined where they are dispatched (dc_exec.c: the run loop and the
+ * single-instruction entry), defined in dc_ops_data.h and dc_ops_ctrl.h. */
+#define DC_OP_BODY static inline __attribute__((always_inline)) void
 
 #endif

@@ -22,19 +22,18 @@
 
 #include "cpu/decode.h"
 
-struct dinsn;
-/* A handler is called with c->eip already past the instruction (c->insn_eip at it); only
- * control transfers change it further. */
-typedef void (*dc_fn)(struct cpu *c, const struct dinsn *d);
 
 struct dinsn {
     uint64_t bytes, mask;    /* instruction bytes 0..7 and the mask of those that count */
     uint64_t bytes2, mask2;  /* bytes 8..15 */
-    dc_fn fn;
+    uint16_t op;             /* the handler (enum dc_op, dc_ops.h); a handler runs with
+                                c->eip already past the instruction (c->insn_eip at it),
+                                and only control transfers change it further */
     uint32_t imm;            /* immediate (sign- or zero-extended as the opcode says) */
     uint32_t disp;           /* displacement, or the whole offset for moffs forms */
-    uint16_t next, taken;    /* slots where the next instruction probably sits: after
-                                falling through, and after a taken direct branch */
+    int16_t next, taken;     /* where the next instruction probably sits, as the distance
+                                to its slot from this one: after falling through, and
+                                after a taken direct branch */
     uint8_t len;             /* bytes in the key: the instruction length, or for an
                                 "interpret" entry the bytes that led to that verdict */
     uint8_t reg, rm;         /* ModRM reg and r/m (or the register in the opcode) */
@@ -47,7 +46,6 @@ struct dinsn {
 
 #define DC_BITS 14
 #define DC_SIZE (1u << DC_BITS)
-#define DC_NONE DC_SIZE /* next/taken: no prediction */
 _Static_assert(sizeof(struct dinsn) <= 64, "a decoded instruction fills one cache line");
 
 struct dcache {
@@ -57,13 +55,19 @@ struct dcache {
 /* dc_decode.c */
 struct dcache *dc_create(void);
 void dc_destroy(struct dcache *dc);
-/* The handler of empty and mismatching slots: decodes the instruction at c->insn_eip (the
- * fetch window is open and holds 16 bytes there) into d, then runs it. */
+/* The handler of empty slots: decodes the instruction at c->insn_eip (the fetch window is
+ * open and holds 16 bytes there) into d, then runs it. */
 void dc_miss(struct cpu *c, const struct dinsn *d);
 /* Runs the instruction at c->insn_eip with the byte-by-byte interpreter. */
 void dc_interp(struct cpu *c, const struct dinsn *d);
 /* Fills d from the bytes at p (32-bit code); returns false for "interpret". */
 bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d);
+
+/* dc_exec.c: runs one decoded instruction (c->eip already moved past it); and the fast run
+ * loop, from CS:EIP until icount reaches limit or something needs the outer loop
+ * (cpu.c: pending events, TF, code outside an open fetch window). */
+void dc_exec(struct cpu *c, const struct dinsn *d);
+void dc_run(struct cpu *c, uint64_t limit);
 
 static inline uint32_t dc_index(uintptr_t a)
 {
@@ -90,7 +94,7 @@ static inline __attribute__((always_inline)) void cpu_exec_insn_cached(struct cp
     const struct cpu_seg *cs = &c->seg[SEG_CS];
     struct mmu *m = c->mmu;
     uint32_t off = cs->base + c->eip - c->fw_lin;
-    if (likely((uint64_t)off + 16 <= c->fw_n && c->fw_epoch == m->epoch &&
+    if (likely((uint64_t)off + 16 <= c->fw_n && cpu_fw_current(c) &&
                c->fw_limit == cs->limit && c->fw_cpl == c->cpl)) {
         if (c->fw_tlb_index >= 0 && c->fw_tlb_index != m->tlb_mru)
             mmu_tlb_touch(m, c->fw_tlb_index);
@@ -98,7 +102,7 @@ static inline __attribute__((always_inline)) void cpu_exec_insn_cached(struct cp
         const struct dinsn *d = dc_slot(c->internal, p);
         if (likely(dc_match(d, p))) {
             c->eip += d->len;
-            d->fn(c, d);
+            dc_exec(c, d);
             return;
         }
         dc_miss(c, d);

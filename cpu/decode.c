@@ -74,6 +74,9 @@ void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t ei
     c->fw_cpl = (uint8_t)c->cpl;
     c->fw_epoch = m->epoch;
     c->fw_tlb_index = touch ? f->tlb_index : -1;
+    c->fw_slot = f;
+    c->fw_addend = f->addend;
+    c->fw_slot_tlb = f->tlb_index;
     i->p = h;
     i->end = h + fwd;
 }

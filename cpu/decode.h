@@ -250,6 +250,24 @@ void cpu_rep_yield(struct cpu *c);
  * reopened from the MMU's fast table (decode_open_window), or left closed so that the
  * first fetch8 takes decode_fetch_slow. */
 void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip);
+
+/* The MMU bumps its epoch on every flush and on every eviction. When it moved, the window
+ * is still good if the fast-table slot it came from still holds the same translation (same
+ * page, host address and TLB entry): an eviction drops the evicted entry's slots, a flush
+ * or a host-mapping change clears them all. Then the window adopts the new epoch. */
+static inline bool cpu_fw_current(struct cpu *c)
+{
+    struct mmu *m = c->mmu;
+    if (likely(c->fw_epoch == m->epoch))
+        return true;
+    const struct mmu_fast *f = c->fw_slot;
+    if (c->fw_n && f->tag == ((c->fw_lin + c->fw_n - 1) & PAGE_MASK) && f->addend == c->fw_addend &&
+        f->tlb_index == c->fw_slot_tlb) {
+        c->fw_epoch = m->epoch;
+        return true;
+    }
+    return false;
+}
 static inline __attribute__((always_inline)) void cpu_exec_insn_inline(struct cpu *c)
 {
     struct insn i;
@@ -266,7 +284,7 @@ static inline __attribute__((always_inline)) void cpu_exec_insn_inline(struct cp
         uint32_t lin = cs->base + eip;
         struct mmu *m = c->mmu;
         uint32_t off = lin - c->fw_lin;
-        if (likely(off < c->fw_n && c->fw_epoch == m->epoch && c->fw_limit == cs->limit &&
+        if (likely(off < c->fw_n && cpu_fw_current(c) && c->fw_limit == cs->limit &&
                    c->fw_cpl == c->cpl)) {
             if (c->fw_tlb_index >= 0 && c->fw_tlb_index != m->tlb_mru)
                 mmu_tlb_touch(m, c->fw_tlb_index);

@@ -20,8 +20,9 @@ enum {
 #define LF_OP(kind, sz) (((kind) << 2) | (sz))
 #define LF_KIND(op) ((op) >> 2)
 
-static inline uint32_t sz_mask(unsigned sz) { return sz == 0 ? 0xFFu : sz == 1 ? 0xFFFFu : 0xFFFFFFFFu; }
-static inline uint32_t sz_sign(unsigned sz) { return sz == 0 ? 0x80u : sz == 1 ? 0x8000u : 0x80000000u; }
+/* 8 << sz bits, computed without branches (these sit in every flag derivation) */
+static inline uint32_t sz_mask(unsigned sz) { return (uint32_t)((1ull << (8u << sz)) - 1); }
+static inline uint32_t sz_sign(unsigned sz) { return 1u << ((8u << sz) - 1); }
 
 /* The arithmetic flags (FL_ARITH bits only) described by lf; 'old' supplies CF for INC/DEC. */
 uint32_t flags_compute(const struct cpu_lazyflags *lf, uint32_t old);

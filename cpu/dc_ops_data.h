@@ -1,10 +1,13 @@
 /* Decoded handlers for data instructions: the group-1 ALU operations, TEST, INC/DEC,
  * NOT/NEG, MOV, LEA, MOVZX/MOVSX, SHL/SHR/SAR, SETcc and a few one-byte operations. Each
  * mirrors its interpreter counterpart in ops_alu.c, ops_mov.c, ops_shift.c (see dc_ops.h). */
+#ifndef PW_CPU_DC_OPS_DATA_H
+#define PW_CPU_DC_OPS_DATA_H
+
 #include "cpu/dc_ops.h"
 
 #define ALU_HANDLERS(name, n)                                                            \
-    void d_##name##_rr(struct cpu *c, const struct dinsn *d)                             \
+    DC_OP_BODY d_##name##_rr(struct cpu *c, const struct dinsn *d)                           \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t r = alu(c, n, 2, c->gpr[d->rm], c->gpr[d->reg], &lf);                   \
@@ -12,7 +15,7 @@
             c->gpr[d->rm] = r;                                                           \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_rm(struct cpu *c, const struct dinsn *d)                             \
+    DC_OP_BODY d_##name##_rm(struct cpu *c, const struct dinsn *d)                           \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t v = mem_read32(c, d->seg, dc_ea(c, d));                                 \
@@ -21,7 +24,7 @@
             c->gpr[d->reg] = r;                                                          \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_mr(struct cpu *c, const struct dinsn *d)                             \
+    DC_OP_BODY d_##name##_mr(struct cpu *c, const struct dinsn *d)                           \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
@@ -30,7 +33,7 @@
             mem_write32(c, d->seg, ea, r);                                               \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_ri(struct cpu *c, const struct dinsn *d)                             \
+    DC_OP_BODY d_##name##_ri(struct cpu *c, const struct dinsn *d)                           \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t r = alu(c, n, 2, c->gpr[d->rm], d->imm, &lf);                           \
@@ -38,7 +41,7 @@
             c->gpr[d->rm] = r;                                                           \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_mi(struct cpu *c, const struct dinsn *d)                             \
+    DC_OP_BODY d_##name##_mi(struct cpu *c, const struct dinsn *d)                           \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
@@ -47,7 +50,7 @@
             mem_write32(c, d->seg, ea, r);                                               \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_rr8(struct cpu *c, const struct dinsn *d)                            \
+    DC_OP_BODY d_##name##_rr8(struct cpu *c, const struct dinsn *d)                          \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t r = alu(c, n, 0, get_r8(c, d->rm), get_r8(c, d->reg), &lf);             \
@@ -55,7 +58,7 @@
             set_r8(c, d->rm, (uint8_t)r);                                                \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_rm8(struct cpu *c, const struct dinsn *d)                            \
+    DC_OP_BODY d_##name##_rm8(struct cpu *c, const struct dinsn *d)                          \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint8_t v = mem_read8(c, d->seg, dc_ea(c, d));                                   \
@@ -64,7 +67,7 @@
             set_r8(c, d->reg, (uint8_t)r);                                               \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_mr8(struct cpu *c, const struct dinsn *d)                            \
+    DC_OP_BODY d_##name##_mr8(struct cpu *c, const struct dinsn *d)                          \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
@@ -73,7 +76,7 @@
             mem_write8(c, d->seg, ea, (uint8_t)r);                                       \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_ri8(struct cpu *c, const struct dinsn *d)                            \
+    DC_OP_BODY d_##name##_ri8(struct cpu *c, const struct dinsn *d)                          \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t r = alu(c, n, 0, get_r8(c, d->rm), d->imm, &lf);                        \
@@ -81,7 +84,7 @@
             set_r8(c, d->rm, (uint8_t)r);                                                \
         c->lf = lf;                                                                      \
     }                                                                                    \
-    void d_##name##_mi8(struct cpu *c, const struct dinsn *d)                            \
+    DC_OP_BODY d_##name##_mi8(struct cpu *c, const struct dinsn *d)                          \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
@@ -101,90 +104,90 @@ ALU_HANDLERS(xor, 6)
 ALU_HANDLERS(cmp, 7)
 
 /* ---- TEST (AND without a result) ---- */
-void d_test_rr(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_rr(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = c->gpr[d->rm] & c->gpr[d->reg];
     flags_set(c, LF_LOGIC, 2, r, 0, r);
 }
-void d_test_mr(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_mr(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = mem_read32(c, d->seg, dc_ea(c, d)) & c->gpr[d->reg];
     flags_set(c, LF_LOGIC, 2, r, 0, r);
 }
-void d_test_ri(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_ri(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = c->gpr[d->rm] & d->imm;
     flags_set(c, LF_LOGIC, 2, r, 0, r);
 }
-void d_test_mi(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_mi(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = mem_read32(c, d->seg, dc_ea(c, d)) & d->imm;
     flags_set(c, LF_LOGIC, 2, r, 0, r);
 }
-void d_test_rr8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_rr8(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = get_r8(c, d->rm) & get_r8(c, d->reg);
     flags_set(c, LF_LOGIC, 0, r, 0, r);
 }
-void d_test_mr8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_mr8(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = mem_read8(c, d->seg, dc_ea(c, d)) & get_r8(c, d->reg);
     flags_set(c, LF_LOGIC, 0, r, 0, r);
 }
-void d_test_ri8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_ri8(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = get_r8(c, d->rm) & d->imm;
     flags_set(c, LF_LOGIC, 0, r, 0, r);
 }
-void d_test_mi8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_test_mi8(struct cpu *c, const struct dinsn *d)
 {
     uint32_t r = mem_read8(c, d->seg, dc_ea(c, d)) & d->imm;
     flags_set(c, LF_LOGIC, 0, r, 0, r);
 }
 
 /* ---- INC/DEC/NOT/NEG ---- */
-void d_inc_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_inc_r(struct cpu *c, const struct dinsn *d)
 {
     uint32_t a = c->gpr[d->rm], r = a + 1;
     c->gpr[d->rm] = r;
     set_incdec(c, false, 2, a, r);
 }
-void d_dec_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_dec_r(struct cpu *c, const struct dinsn *d)
 {
     uint32_t a = c->gpr[d->rm], r = a - 1;
     c->gpr[d->rm] = r;
     set_incdec(c, true, 2, a, r);
 }
-void d_inc_m(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_inc_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
     uint32_t a = mem_read32(c, d->seg, ea), r = a + 1;
     mem_write32(c, d->seg, ea, r);
     set_incdec(c, false, 2, a, r);
 }
-void d_dec_m(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_dec_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
     uint32_t a = mem_read32(c, d->seg, ea), r = a - 1;
     mem_write32(c, d->seg, ea, r);
     set_incdec(c, true, 2, a, r);
 }
-void d_not_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_not_r(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->rm] = ~c->gpr[d->rm];
 }
-void d_not_m(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_not_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
     mem_write32(c, d->seg, ea, ~mem_read32(c, d->seg, ea));
 }
-void d_neg_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_neg_r(struct cpu *c, const struct dinsn *d)
 {
     uint32_t a = c->gpr[d->rm], r = 0 - a;
     c->gpr[d->rm] = r;
     flags_set(c, LF_SUB, 2, 0, a, r);
 }
-void d_neg_m(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_neg_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
     uint32_t a = mem_read32(c, d->seg, ea), r = 0 - a;
@@ -193,65 +196,65 @@ void d_neg_m(struct cpu *c, const struct dinsn *d)
 }
 
 /* ---- MOV, LEA, MOVZX/MOVSX ---- */
-void d_mov_rr(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_rr(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->rm] = c->gpr[d->reg];
 }
-void d_mov_rm(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_rm(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->reg] = mem_read32(c, d->seg, dc_ea(c, d));
 }
-void d_mov_mr(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_mr(struct cpu *c, const struct dinsn *d)
 {
     mem_write32(c, d->seg, dc_ea(c, d), c->gpr[d->reg]);
 }
-void d_mov_ri(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_ri(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->rm] = d->imm;
 }
-void d_mov_mi(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_mi(struct cpu *c, const struct dinsn *d)
 {
     mem_write32(c, d->seg, dc_ea(c, d), d->imm);
 }
-void d_mov_rr8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_rr8(struct cpu *c, const struct dinsn *d)
 {
     set_r8(c, d->rm, get_r8(c, d->reg));
 }
-void d_mov_rm8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_rm8(struct cpu *c, const struct dinsn *d)
 {
     set_r8(c, d->reg, mem_read8(c, d->seg, dc_ea(c, d)));
 }
-void d_mov_mr8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_mr8(struct cpu *c, const struct dinsn *d)
 {
     mem_write8(c, d->seg, dc_ea(c, d), get_r8(c, d->reg));
 }
-void d_mov_ri8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_ri8(struct cpu *c, const struct dinsn *d)
 {
     set_r8(c, d->rm, (uint8_t)d->imm);
 }
-void d_mov_mi8(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_mov_mi8(struct cpu *c, const struct dinsn *d)
 {
     mem_write8(c, d->seg, dc_ea(c, d), (uint8_t)d->imm);
 }
-void d_lea(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_lea(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->reg] = dc_ea(c, d);
 }
 /* MOVZX/MOVSX: d->cc says whether the source is a register (1) or memory (0). */
-void d_movzx_b(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_movzx_b(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->reg] = d->cc ? get_r8(c, d->rm) : mem_read8(c, d->seg, dc_ea(c, d));
 }
-void d_movzx_w(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_movzx_w(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->reg] = d->cc ? (uint16_t)c->gpr[d->rm] : mem_read16(c, d->seg, dc_ea(c, d));
 }
-void d_movsx_b(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_movsx_b(struct cpu *c, const struct dinsn *d)
 {
     uint8_t v = d->cc ? get_r8(c, d->rm) : mem_read8(c, d->seg, dc_ea(c, d));
     c->gpr[d->reg] = (uint32_t)(int32_t)(int8_t)v;
 }
-void d_movsx_w(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_movsx_w(struct cpu *c, const struct dinsn *d)
 {
     uint16_t v = d->cc ? (uint16_t)c->gpr[d->rm] : mem_read16(c, d->seg, dc_ea(c, d));
     c->gpr[d->reg] = (uint32_t)(int32_t)(int16_t)v;
@@ -274,7 +277,7 @@ static inline __attribute__((always_inline)) uint32_t shift32(unsigned kind, uin
     return v << cnt;
 }
 #define SHIFT_HANDLERS(name, kind)                                                       \
-    void d_##name##_r(struct cpu *c, const struct dinsn *d)                              \
+    DC_OP_BODY d_##name##_r(struct cpu *c, const struct dinsn *d)                            \
     {                                                                                    \
         unsigned cnt = (d->cc ? c->gpr[R_ECX] : d->imm) & 31;                            \
         if (!cnt)                                                                        \
@@ -283,7 +286,7 @@ static inline __attribute__((always_inline)) uint32_t shift32(unsigned kind, uin
         c->gpr[d->rm] = r;                                                               \
         flags_set(c, kind, 2, op1, cnt, r);                                              \
     }                                                                                    \
-    void d_##name##_m(struct cpu *c, const struct dinsn *d)                              \
+    DC_OP_BODY d_##name##_m(struct cpu *c, const struct dinsn *d)                            \
     {                                                                                    \
         unsigned cnt = (d->cc ? c->gpr[R_ECX] : d->imm) & 31;                            \
         uint32_t ea = dc_ea(c, d);                                                       \
@@ -299,7 +302,7 @@ SHIFT_HANDLERS(shr, LF_SHR)
 SHIFT_HANDLERS(sar, LF_SAR)
 
 /* ---- SETcc Eb (d->cc: condition; d->imm = 1: register operand) ---- */
-void d_setcc(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_setcc(struct cpu *c, const struct dinsn *d)
 {
     uint8_t v = flags_cond(c, d->cc);
     if (d->imm)
@@ -309,22 +312,24 @@ void d_setcc(struct cpu *c, const struct dinsn *d)
 }
 
 /* ---- one-byte operations ---- */
-void d_nop(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_nop(struct cpu *c, const struct dinsn *d)
 {
 }
-void d_cwde(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_cwde(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[R_EAX] = (uint32_t)(int32_t)(int16_t)c->gpr[R_EAX];
 }
-void d_cdq(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_cdq(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[R_EDX] = (c->gpr[R_EAX] & 0x80000000u) ? 0xFFFFFFFFu : 0;
 }
-void d_cld(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_cld(struct cpu *c, const struct dinsn *d)
 {
     c->eflags &= ~FL_DF;
 }
-void d_std(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_std(struct cpu *c, const struct dinsn *d)
 {
     c->eflags |= FL_DF;
 }
+
+#endif

@@ -3,6 +3,9 @@
  * beyond the CS limit raises #GP(0) before anything changes; a CALL checks its target,
  * then pushes; RET reads and checks the return address before ESP moves. With a 16-bit
  * stack segment (SS.B = 0) the instruction goes to the interpreter untouched. */
+#ifndef PW_CPU_DC_OPS_CTRL_H
+#define PW_CPU_DC_OPS_CTRL_H
+
 #include "cpu/dc_ops.h"
 
 static inline bool ss32(const struct cpu *c) { return SEG_ATTR_DB(c->seg[SEG_SS].attr); }
@@ -31,7 +34,7 @@ static inline bool dc_cond(struct cpu *c, unsigned cc)
     return flags_cond(c, cc);
 }
 
-void d_push_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_push_r(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -39,7 +42,7 @@ void d_push_r(struct cpu *c, const struct dinsn *d)
     }
     push32(c, c->gpr[d->rm]); /* PUSH ESP pushes the value before the decrement */
 }
-void d_pop_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_pop_r(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -49,7 +52,7 @@ void d_pop_r(struct cpu *c, const struct dinsn *d)
     c->gpr[R_ESP] += 4;
     c->gpr[d->rm] = v; /* POP ESP: the popped value wins over the increment */
 }
-void d_push_i(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_push_i(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -57,7 +60,7 @@ void d_push_i(struct cpu *c, const struct dinsn *d)
     }
     push32(c, d->imm);
 }
-void d_push_m(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_push_m(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -65,7 +68,7 @@ void d_push_m(struct cpu *c, const struct dinsn *d)
     }
     push32(c, mem_read32(c, d->seg, dc_ea(c, d)));
 }
-void d_leave(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_leave(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -78,20 +81,20 @@ void d_leave(struct cpu *c, const struct dinsn *d)
 }
 
 /* Jcc/JMP rel8/rel32: d->imm is the sign-extended displacement. */
-void d_jcc(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_jcc(struct cpu *c, const struct dinsn *d)
 {
     if (dc_cond(c, d->cc))
         dc_jump(c, c->eip + d->imm);
 }
-void d_jmp(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_jmp(struct cpu *c, const struct dinsn *d)
 {
     dc_jump(c, c->eip + d->imm);
 }
-void d_jmp_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_jmp_r(struct cpu *c, const struct dinsn *d)
 {
     dc_jump(c, c->gpr[d->rm]);
 }
-void d_jmp_m(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_jmp_m(struct cpu *c, const struct dinsn *d)
 {
     dc_jump(c, mem_read32(c, d->seg, dc_ea(c, d)));
 }
@@ -103,7 +106,7 @@ static inline void call_to(struct cpu *c, uint32_t target)
     push32(c, c->eip);
     c->eip = target;
 }
-void d_call(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_call(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -111,7 +114,7 @@ void d_call(struct cpu *c, const struct dinsn *d)
     }
     call_to(c, c->eip + d->imm);
 }
-void d_call_r(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_call_r(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -119,7 +122,7 @@ void d_call_r(struct cpu *c, const struct dinsn *d)
     }
     call_to(c, c->gpr[d->rm]);
 }
-void d_call_m(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_call_m(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -128,7 +131,7 @@ void d_call_m(struct cpu *c, const struct dinsn *d)
     call_to(c, mem_read32(c, d->seg, dc_ea(c, d)));
 }
 /* RET and RET imm16 (d->imm: bytes to release after the return address). */
-void d_ret(struct cpu *c, const struct dinsn *d)
+DC_OP_BODY d_ret(struct cpu *c, const struct dinsn *d)
 {
     if (unlikely(!ss32(c))) {
         dc_interp(c, d);
@@ -141,3 +144,5 @@ void d_ret(struct cpu *c, const struct dinsn *d)
     c->gpr[R_ESP] = sp + 4 + d->imm;
     c->eip = target;
 }
+
+#endif
