@@ -117,7 +117,7 @@ uint32_t seg_check_slow(struct cpu *c, int sreg, uint32_t off, unsigned size, bo
 void cpu_alignment_check(struct cpu *c);
 
 /* Linear address of sreg:off after the limit and rights checks (#GP/#SS). */
-static inline uint32_t seg_lin(struct cpu *c, int sreg, uint32_t off, unsigned size, bool write)
+static inline __attribute__((always_inline)) uint32_t seg_lin(struct cpu *c, int sreg, uint32_t off, unsigned size, bool write)
 {
     const struct cpu_seg *s = &c->seg[sreg];
     uint32_t lin;
@@ -138,7 +138,7 @@ static inline uint32_t seg_lin(struct cpu *c, int sreg, uint32_t off, unsigned s
 
 static inline bool cpu_user(const struct cpu *c) { return c->cpl == 3; }
 
-static inline uint8_t mem_read8(struct cpu *c, int sreg, uint32_t off)
+static inline __attribute__((always_inline)) uint8_t mem_read8(struct cpu *c, int sreg, uint32_t off)
 {
     uint32_t lin = seg_lin(c, sreg, off, 1, false);
     uint8_t v;
@@ -146,7 +146,7 @@ static inline uint8_t mem_read8(struct cpu *c, int sreg, uint32_t off)
         cpu_raise_pf(c);
     return v;
 }
-static inline uint16_t mem_read16(struct cpu *c, int sreg, uint32_t off)
+static inline __attribute__((always_inline)) uint16_t mem_read16(struct cpu *c, int sreg, uint32_t off)
 {
     uint32_t lin = seg_lin(c, sreg, off, 2, false);
     uint16_t v;
@@ -154,7 +154,7 @@ static inline uint16_t mem_read16(struct cpu *c, int sreg, uint32_t off)
         cpu_raise_pf(c);
     return v;
 }
-static inline uint32_t mem_read32(struct cpu *c, int sreg, uint32_t off)
+static inline __attribute__((always_inline)) uint32_t mem_read32(struct cpu *c, int sreg, uint32_t off)
 {
     uint32_t lin = seg_lin(c, sreg, off, 4, false);
     uint32_t v;
@@ -162,19 +162,19 @@ static inline uint32_t mem_read32(struct cpu *c, int sreg, uint32_t off)
         cpu_raise_pf(c);
     return v;
 }
-static inline void mem_write8(struct cpu *c, int sreg, uint32_t off, uint8_t v)
+static inline __attribute__((always_inline)) void mem_write8(struct cpu *c, int sreg, uint32_t off, uint8_t v)
 {
     uint32_t lin = seg_lin(c, sreg, off, 1, true);
     if (unlikely(!mmu_write8(c->mmu, lin, cpu_user(c), v)))
         cpu_raise_pf(c);
 }
-static inline void mem_write16(struct cpu *c, int sreg, uint32_t off, uint16_t v)
+static inline __attribute__((always_inline)) void mem_write16(struct cpu *c, int sreg, uint32_t off, uint16_t v)
 {
     uint32_t lin = seg_lin(c, sreg, off, 2, true);
     if (unlikely(!mmu_write16(c->mmu, lin, cpu_user(c), v)))
         cpu_raise_pf(c);
 }
-static inline void mem_write32(struct cpu *c, int sreg, uint32_t off, uint32_t v)
+static inline __attribute__((always_inline)) void mem_write32(struct cpu *c, int sreg, uint32_t off, uint32_t v)
 {
     uint32_t lin = seg_lin(c, sreg, off, 4, true);
     if (unlikely(!mmu_write32(c->mmu, lin, cpu_user(c), v)))

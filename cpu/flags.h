@@ -48,6 +48,11 @@ static inline void flags_materialize(struct cpu *c)
 static inline uint32_t flags_cf(struct cpu *c)
 {
     uint32_t op = c->lf.op;
+    /* the 32-bit CMP/SUB and ADD results that ADC, SBB, INC and DEC usually follow */
+    if (op == LF_OP(LF_SUB, 2))
+        return c->lf.op1 < c->lf.op2;
+    if (op == LF_OP(LF_ADD, 2))
+        return c->lf.res < c->lf.op1;
     if (op == LF_NONE)
         return c->eflags & FL_CF;
     unsigned sz = op & 3;
