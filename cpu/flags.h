@@ -53,6 +53,8 @@ static inline uint32_t flags_cf(struct cpu *c)
         return c->lf.op1 < c->lf.op2;
     if (op == LF_OP(LF_ADD, 2))
         return c->lf.res < c->lf.op1;
+    if (op == LF_OP(LF_ADC, 2))
+        return c->lf.res <= c->lf.op1;
     if (op == LF_NONE)
         return c->eflags & FL_CF;
     unsigned sz = op & 3;
