@@ -204,6 +204,7 @@ static inline void fx_ring3(struct fx *f, uint32_t esp)
 
 static inline void fx_free(struct fx *f)
 {
+    cpu_free(&f->c);
     mmu_free(&f->m);
     phys_free(&f->p);
 }
