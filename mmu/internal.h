@@ -3,13 +3,45 @@
  *   phys.c  the bus: region lookup, raw accesses, watch publication with the linear address
  *   walk.c  the two-level page walk (with or without side effects)
  *   tlb.c   the architectural TLB (lookup, fill, invalidate) and the fast-table links
- *   mmu.c   the access paths that tie them together */
+ *   mmu.c   the access paths that tie them together
+ *
+ * The pieces of a TLB miss (plain-RAM check, walk, set lookup, victim choice, fill) are
+ * always-inline here, so mmu.c's miss path is one function from the fast-table miss to the
+ * data (tests/bench/PROFILE.md has the measurements); the .c files keep out-of-line copies
+ * for the other callers. */
 #ifndef PW_MMU_INTERNAL_H
 #define PW_MMU_INTERNAL_H
 
+#include <string.h>
+
 #include "mmu/mmu.h"
 
+/* For the pieces of the TLB-miss path: one function from the fast-table miss to the data. */
+#if defined(__GNUC__)
+#define MMU_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define MMU_ALWAYS_INLINE inline
+#endif
+
 /* ---- phys.c ---- */
+
+/* The PC's memory hole: VGA windows, option ROMs and the BIOS (phys.h has the map). */
+#define PHYS_HOLE_START 0xA0000u
+#define PHYS_HOLE_END 0x100000u
+
+/* Plain RAM at addr (after the A20 gate) that no device window covers, with all 'size' bytes
+ * in one frame: the host address of its first byte; else NULL (decode the long way). Every
+ * TLB miss reads its PDE and PTE and usually its data through here, so it is inline. */
+static MMU_ALWAYS_INLINE uint8_t *phys_ram_direct(const struct phys *p, uint32_t addr,
+                                                  unsigned size)
+{
+    addr = phys_mask_a20(p, addr);
+    if (p->win_over_ram || addr >= p->ram_size ||
+        (addr >= PHYS_HOLE_START && addr < PHYS_HOLE_END) ||
+        (addr & ~PAGE_MASK) > PAGE_SIZE - size)
+        return NULL;
+    return p->ram + addr;
+}
 
 /* A physical access on behalf of the MMU: like phys_read/phys_write, but a watched frame
  * reports 'lin' (the linear address the CPU used) in its PW_EV_MEM_WATCH event. */
@@ -19,6 +51,27 @@ void phys_write_lin(struct phys *p, uint32_t addr, unsigned size, uint32_t val, 
  * event reports them). addr is 4-byte aligned. */
 uint32_t phys_read_pt(struct phys *p, uint32_t addr);
 void phys_write_pt(struct phys *p, uint32_t addr, uint32_t val);
+
+/* phys_read_pt/phys_write_pt with the plain-RAM case inline (page tables live in RAM). */
+static MMU_ALWAYS_INLINE uint32_t phys_pt_load(struct phys *p, uint32_t addr)
+{
+    const uint8_t *h = phys_ram_direct(p, addr, 4);
+    uint32_t v;
+    if (MMU_LIKELY(h != NULL)) {
+        memcpy(&v, h, 4);
+        return v;
+    }
+    return phys_read_pt(p, addr);
+}
+
+static MMU_ALWAYS_INLINE void phys_pt_store(struct phys *p, uint32_t addr, uint32_t val)
+{
+    uint8_t *h = phys_ram_direct(p, addr, 4);
+    if (MMU_LIKELY(h != NULL))
+        memcpy(h, &val, 4);
+    else
+        phys_write_pt(p, addr, val);
+}
 
 /* ---- walk.c ---- */
 
@@ -49,6 +102,76 @@ static inline bool mmu_rights_allow(const struct mmu *m, uint32_t rights, enum p
  * and publishes PW_EV_WALK; without, reads only. Returns w->ok. */
 bool mmu_walk(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, bool side_effects,
               struct mmu_walk *w);
+/* Publishes the PW_EV_WALK of a walk. */
+void mmu_walk_publish(struct mmu *m, uint32_t lin, enum pw_access acc, bool user,
+                      const struct mmu_walk *w);
+
+/* mmu_walk's body, inline for the TLB-miss path (the rules are in walk.c's header comment).
+ * Every field of *w is set; page-table entries are read and written through the plain-RAM
+ * fast case of phys_read_pt/phys_write_pt. */
+static MMU_ALWAYS_INLINE bool mmu_walk_inline(struct mmu *m, uint32_t lin, enum pw_access acc,
+                                              bool user, bool side_effects, struct mmu_walk *w)
+{
+    uint32_t errw = (acc == PW_ACC_WRITE ? PF_ERR_W : 0) | (user ? PF_ERR_U : 0);
+    uint32_t pde_addr = (m->cr3 & PAGE_MASK) | ((lin >> 22) << 2);
+    uint32_t pde = phys_pt_load(m->phys, pde_addr);
+    uint32_t pte_addr = 0, pte = 0, phys = 0, rights = 0, pde_set = 0, pte_set = 0, err = 0;
+    bool ok = false;
+    if (!(pde & PTE_P)) {
+        err = errw; /* not present */
+        goto done;
+    }
+    if (side_effects && !(pde & PTE_A)) {
+        pde_set = PTE_A;
+        phys_pt_store(m->phys, pde_addr, pde | PTE_A);
+    }
+    pte_addr = (pde & PAGE_MASK) | (((lin >> PAGE_SHIFT) & 0x3FF) << 2);
+    pte = phys_pt_load(m->phys, pte_addr);
+    if (!(pte & PTE_P)) {
+        err = errw;
+        goto done;
+    }
+    rights = pde & pte & (PTE_RW | PTE_US);
+    phys = pte & PAGE_MASK;
+    if (!mmu_rights_allow(m, rights, acc, user)) {
+        err = errw | PF_ERR_P; /* protection */
+        goto done;
+    }
+    ok = true;
+    if (side_effects) {
+        uint32_t want = PTE_A | (acc == PW_ACC_WRITE ? PTE_D : 0);
+        pte_set = want & ~pte;
+        if (pte_set)
+            phys_pt_store(m->phys, pte_addr, pte | pte_set);
+    }
+done:
+    /* A fresh record for the event, so *w (usually the caller's local) never escapes and the
+     * fields the caller does not read cost nothing. */
+#define MMU_WALK_RECORD(r)                                                                    \
+    do {                                                                                      \
+        (r)->pde_addr = pde_addr;                                                             \
+        (r)->pde = pde;                                                                       \
+        (r)->pte_addr = pte_addr;                                                             \
+        (r)->pte = pte;                                                                       \
+        (r)->phys = phys;                                                                     \
+        (r)->rights = rights;                                                                 \
+        (r)->pde_set = pde_set;                                                               \
+        (r)->pte_set = pte_set;                                                               \
+        (r)->err = err;                                                                       \
+        (r)->ok = ok;                                                                         \
+    } while (0)
+    MMU_WALK_RECORD(w);
+    if (side_effects) {
+        m->stats.walks++;
+        if (PW_WANTS(m->events, PW_EV_WALK)) {
+            struct mmu_walk ev;
+            MMU_WALK_RECORD(&ev);
+            mmu_walk_publish(m, lin, acc, user, &ev);
+        }
+    }
+#undef MMU_WALK_RECORD
+    return ok;
+}
 
 /* ---- tlb.c ---- */
 
@@ -58,14 +181,156 @@ int mmu_tlb_alloc(struct mmu *m, const struct mmu_tlb_config *cfg);
 void mmu_tlb_release(struct mmu *m);
 /* Index of the valid entry for lin's page, or -1. Touches nothing. */
 int32_t mmu_tlb_find(const struct mmu *m, uint32_t lin);
+
+/* mmu_tlb_find with the set-associative case inline: one set, its ways compared in turn
+ * (every access that misses the fast table starts here). */
+static MMU_ALWAYS_INLINE int32_t mmu_tlb_lookup(const struct mmu *m, uint32_t lin)
+{
+    if (MMU_LIKELY(m->cfg.mode == TLB_SETASSOC)) {
+        uint32_t page = lin & PAGE_MASK;
+        unsigned ways = m->cfg.ways;
+        unsigned base = ((page >> PAGE_SHIFT) & (m->cfg.sets - 1)) * ways;
+        const struct mmu_tlb_entry *e = &m->tlb[base];
+        if (ways == 4) { /* the 386 and 486 geometry, unrolled */
+            int32_t hit = e[0].lin == page && e[0].valid   ? 0
+                          : e[1].lin == page && e[1].valid ? 1
+                          : e[2].lin == page && e[2].valid ? 2
+                          : e[3].lin == page && e[3].valid ? 3
+                                                           : -1;
+            return hit < 0 ? -1 : (int32_t)base + hit;
+        }
+        for (unsigned w = 0; w < ways; w++)
+            if (e[w].lin == page && e[w].valid)
+                return (int32_t)(base + w);
+        return -1;
+    }
+    return m->cfg.mode == TLB_OFF ? -1 : mmu_tlb_find(m, lin);
+}
 /* Enters a translation (after a miss), evicting by policy when needed. Returns its index. */
 int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte);
+/* Publishes PW_EV_TLB_FILL or PW_EV_TLB_EVICT for entry e at (set, way). */
+void mmu_tlb_publish(struct mmu *m, enum pw_event_kind kind, const struct mmu_tlb_entry *e, int set,
+                     int way);
+/* The way the tree pseudo-LRU bits of a set point at. */
+unsigned mmu_tlb_plru_victim(const struct mmu *m, unsigned set);
+void mmu_tlb_plru_use(struct mmu *m, unsigned set, unsigned way);
+
+/* m->tlb_valid mirrors the valid flags of a set-associative TLB of up to 64 entries. */
+static inline bool mmu_tlb_masked(const struct mmu *m)
+{
+    return m->cfg.mode == TLB_SETASSOC && m->tlb_n <= 64;
+}
+
+/* Drops the fast slots that mirror entry idx for page lin. The six slots that may (access
+ * kind x user) sit at the same index of their tables: constant offsets from the first. */
+static MMU_ALWAYS_INLINE void mmu_fast_drop(struct mmu *m, uint32_t lin, int32_t idx)
+{
+    struct mmu_fast *f = mmu_fast_slot(m, 0, 0, lin);
+#define MMU_DROP1(k)                                                                          \
+    do {                                                                                      \
+        struct mmu_fast *g = f + (k) * MMU_FAST_SIZE;                                         \
+        if (g->tag == lin && g->tlb_index == idx)                                             \
+            g->tag = MMU_FAST_EMPTY;                                                          \
+    } while (0)
+    MMU_DROP1(0);
+    MMU_DROP1(1);
+    MMU_DROP1(2);
+    MMU_DROP1(3);
+    MMU_DROP1(4);
+    MMU_DROP1(5);
+#undef MMU_DROP1
+}
+
+/* The way a fill of 'set' replaces: a free way first (lowest first), else by policy. */
+static MMU_ALWAYS_INLINE unsigned mmu_tlb_pick_victim(struct mmu *m, unsigned set, bool masked)
+{
+    unsigned ways = m->cfg.ways, base = set * ways;
+    if (masked) {
+        uint64_t set_bits = ways >= 64 ? ~0ull : (1ull << ways) - 1;
+        uint64_t free_ways = ~(m->tlb_valid >> base) & set_bits;
+        if (free_ways)
+            return (unsigned)__builtin_ctzll(free_ways);
+    } else {
+        for (unsigned w = 0; w < ways; w++)
+            if (!m->tlb[base + w].valid)
+                return w;
+    }
+    switch (m->cfg.policy) {
+    case TLB_RANDOM: {
+        /* xorshift32 (Marsaglia 2003): deterministic for a given seed. */
+        uint32_t x = m->rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        m->rng = x;
+        return (ways & (ways - 1)) ? x % ways : x & (ways - 1); /* the same, without a divide */
+    }
+    case TLB_PLRU:
+        return mmu_tlb_plru_victim(m, set);
+    default: { /* LRU and FIFO: the smallest stamp (last use, or fill time) */
+        const struct mmu_tlb_entry *e = &m->tlb[base];
+        unsigned v = 0;
+        for (unsigned w = 1; w < ways; w++)
+            if (e[w].stamp < e[v].stamp)
+                v = w;
+        return v;
+    }
+    }
+}
+
+/* mmu_tlb_fill for the set-associative TLB (and TLB_OFF, which keeps nothing), inline for
+ * the miss path: pick the victim, evict it (statistics, event, its fast slots), enter the
+ * translation as the set's most recent. TLB_IDEAL goes to mmu_tlb_fill. */
+static MMU_ALWAYS_INLINE int32_t mmu_tlb_fill_inline(struct mmu *m, uint32_t lin, uint32_t phys,
+                                                     uint32_t pte)
+{
+    if (!MMU_LIKELY(m->cfg.mode == TLB_SETASSOC))
+        return m->cfg.mode == TLB_OFF ? -1 : mmu_tlb_fill(m, lin, phys, pte);
+    lin &= PAGE_MASK;
+    bool masked = mmu_tlb_masked(m);
+    unsigned set = (lin >> PAGE_SHIFT) & (m->cfg.sets - 1);
+    unsigned way = mmu_tlb_pick_victim(m, set, masked);
+    int32_t idx = (int32_t)(set * m->cfg.ways + way);
+    struct mmu_tlb_entry *e = &m->tlb[idx];
+    if (e->valid) {
+        m->stats.evictions++;
+        if (PW_WANTS(m->events, PW_EV_TLB_EVICT))
+            mmu_tlb_publish(m, PW_EV_TLB_EVICT, e, (int)set, (int)way);
+        mmu_fast_drop(m, e->lin, idx);
+        m->epoch++;
+    }
+    if (masked)
+        m->tlb_valid |= 1ull << idx;
+    e->lin = lin;
+    e->phys = phys & PAGE_MASK;
+    e->pte = pte;
+    e->valid = true;
+    e->stamp = ++m->tick;
+    if (m->plru)
+        mmu_tlb_plru_use(m, set, way);
+    m->tlb_mru = idx;
+    m->stats.fills++;
+    if (PW_WANTS(m->events, PW_EV_TLB_FILL))
+        mmu_tlb_publish(m, PW_EV_TLB_FILL, e, (int)set, (int)way);
+    return idx;
+}
+
 /* Drops one entry (no statistics, no event) and its fast-table slots. */
 void mmu_tlb_drop(struct mmu *m, int32_t idx);
 /* Drops every entry and its fast slots; returns how many were valid. */
 uint32_t mmu_tlb_drop_all(struct mmu *m);
-/* Replacement bookkeeping for a use of entry idx. */
-void mmu_tlb_use(struct mmu *m, int32_t idx);
+
+/* Replacement bookkeeping for a use of entry idx (inline: every slow-path hit makes one). */
+static MMU_ALWAYS_INLINE void mmu_tlb_use(struct mmu *m, int32_t idx)
+{
+    m->tlb_mru = idx;
+    if (m->cfg.mode != TLB_SETASSOC)
+        return;
+    if (m->cfg.policy == TLB_LRU)
+        m->tlb[idx].stamp = ++m->tick;
+    else if (m->cfg.policy == TLB_PLRU)
+        mmu_tlb_plru_use(m, (unsigned)idx / m->cfg.ways, (unsigned)idx % m->cfg.ways);
+}
 /* Drops the fast-table slots that mirror entry idx (the entry itself stays). */
 void mmu_fast_drop_entry(struct mmu *m, int32_t idx);
 void mmu_fast_clear(struct mmu *m);

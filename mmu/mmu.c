@@ -185,9 +185,10 @@ static void check_stale(struct mmu *m, const struct mmu_tlb_entry *e, uint32_t l
 
 /* Translates the page of lin for one access. On success *phys is the page-aligned frame
  * (before the A20 gate) and *idx the TLB entry used (-1: none, the fast table may not
- * mirror it). On #PF, m->fault is set, the event published, and false returned. */
-static bool translate(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t *phys,
-                      int32_t *idx)
+ * mirror it). On #PF, m->fault is set, the event published, and false returned. Inline:
+ * every fast-table miss comes through here (the miss path in one function). */
+static MMU_ALWAYS_INLINE bool translate(struct mmu *m, uint32_t lin, enum pw_access acc, bool user,
+                                        uint32_t *phys, int32_t *idx)
 {
     struct mmu_walk w;
     *idx = -1;
@@ -196,7 +197,7 @@ static bool translate(struct mmu *m, uint32_t lin, enum pw_access acc, bool user
         return true;
     }
     m->stats.lookups++;
-    int32_t i = mmu_tlb_find(m, lin);
+    int32_t i = mmu_tlb_lookup(m, lin);
     if (i >= 0) {
         m->stats.hits++;
         m->slow_hits++;
@@ -211,29 +212,30 @@ static bool translate(struct mmu *m, uint32_t lin, enum pw_access acc, bool user
         }
         if (acc == PW_ACC_WRITE && !(e->pte & PTE_D)) {
             /* First write through an entry filled by a read: walk again to set D. */
-            if (!mmu_walk(m, lin, acc, user, true, &w)) {
+            struct mmu_walk wd; /* its own record: the miss path's stays in registers */
+            if (!mmu_walk(m, lin, acc, user, true, &wd)) {
                 mmu_tlb_drop(m, i);
-                return raise_pf(m, lin, w.err);
+                return raise_pf(m, lin, wd.err);
             }
             mmu_fast_drop_entry(m, i); /* the frame may differ from what was cached */
-            e->phys = w.phys;
-            e->pte = cached_pte(&w, acc);
+            e->phys = wd.phys;
+            e->pte = cached_pte(&wd, acc);
         }
         *phys = e->phys;
         *idx = i;
         return true;
     }
     m->stats.misses++;
-    if (!mmu_walk(m, lin, acc, user, true, &w))
+    if (!mmu_walk_inline(m, lin, acc, user, true, &w))
         return raise_pf(m, lin, w.err);
     *phys = w.phys;
-    *idx = mmu_tlb_fill(m, lin, w.phys, cached_pte(&w, acc));
+    *idx = mmu_tlb_fill_inline(m, lin, w.phys, cached_pte(&w, acc));
     return true;
 }
 
 /* Enters one fast slot for (acc, user) mirroring entry idx, unless it is already there. */
-static inline void fast_set(struct mmu *m, enum pw_access acc, bool user, uint32_t lin,
-                            int32_t idx, uint8_t *host_page)
+static MMU_ALWAYS_INLINE void fast_set(struct mmu *m, enum pw_access acc, bool user,
+                                        uint32_t lin, int32_t idx, uint8_t *host_page)
 {
     struct mmu_fast *f = mmu_fast_slot(m, acc, user, lin);
     if (f->tag == (lin & PAGE_MASK) && f->tlb_index == idx)
@@ -241,17 +243,41 @@ static inline void fast_set(struct mmu *m, enum pw_access acc, bool user, uint32
     f->tag = lin & PAGE_MASK;
     f->tlb_index = idx;
     f->addend = (uintptr_t)host_page - (uintptr_t)(lin & PAGE_MASK);
+    if (idx >= 0) { /* remember it for the next full flush (see mmu_tlb_drop_all) */
+        uint32_t n = m->fast_log_n;
+        if (n <= MMU_FAST_LOG) {
+            if (n < MMU_FAST_LOG)
+                m->fast_log[n] = f;
+            m->fast_log_n = n + 1;
+        }
+    }
 }
 
-/* After a successful single-page access: let later ones take the fast path when the rules
- * allow (see mmu.h). A read and a write slot are entered together whenever the entry allows
- * both (a write slot only for an entry cached with D set, into writable host memory): the
- * usual read-modify-write of a page then costs one slow access, not two. That changes no
- * observable: a fast hit counts as the same TLB hit, with the same replacement bookkeeping,
- * as the slow path would have made. Fetch slots are entered by fetches only, so data
- * accesses do not push code pages out of the direct-mapped fetch table. */
-static void fast_fill(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t phys,
-                      int32_t idx)
+/* The host address of the page-aligned physical frame 'phys', as phys_host_ptr gives it:
+ * NULL unless the whole page is directly addressable host memory that is not read-watched;
+ * *writable false for ROM and for write-watched or code frames. Plain RAM inline. */
+static MMU_ALWAYS_INLINE uint8_t *host_page(struct mmu *m, uint32_t phys, bool *writable)
+{
+    struct phys *p = m->phys;
+    uint8_t *h = phys_ram_direct(p, phys, PAGE_SIZE);
+    if (MMU_LIKELY(h != NULL)) {
+        uint8_t f = p->frame_flags[(uint32_t)(h - p->ram) >> PAGE_SHIFT];
+        *writable = !(f & (PHYS_F_WATCH_R | PHYS_F_WATCH_W | PHYS_F_CODE));
+        return (f & PHYS_F_WATCH_R) ? NULL : h;
+    }
+    return phys_host_ptr(p, phys, writable);
+}
+
+/* After a successful single-page access whose frame is host memory at 'host' (page base):
+ * let later accesses take the fast path when the rules allow (see mmu.h). A read and a
+ * write slot are entered together whenever the entry allows both (a write slot only for an
+ * entry cached with D set, into writable host memory): the usual read-modify-write of a
+ * page then costs one slow access, not two. That changes no observable: a fast hit counts
+ * as the same TLB hit, with the same replacement bookkeeping, as the slow path would have
+ * made. Fetch slots are entered by fetches only, so data accesses do not push code pages
+ * out of the direct-mapped fetch table. */
+static MMU_ALWAYS_INLINE void fast_enter(struct mmu *m, uint32_t lin, enum pw_access acc,
+                                          bool user, int32_t idx, uint8_t *host, bool writable)
 {
     bool d_set = true, can_write = true;
     if (m->paging) {
@@ -263,10 +289,6 @@ static void fast_fill(struct mmu *m, uint32_t lin, enum pw_access acc, bool user
     }
     if (acc == PW_ACC_WRITE && !d_set)
         return;
-    bool writable;
-    uint8_t *host = phys_host_ptr(m->phys, phys & PAGE_MASK, &writable);
-    if (!host)
-        return;
     if (acc == PW_ACC_FETCH) {
         fast_set(m, acc, user, lin, idx, host);
         return;
@@ -275,6 +297,52 @@ static void fast_fill(struct mmu *m, uint32_t lin, enum pw_access acc, bool user
     fast_set(m, PW_ACC_READ, user, lin, idx, host);
     if (writable && d_set && can_write)
         fast_set(m, PW_ACC_WRITE, user, lin, idx, host);
+}
+
+/* The same after an access that went through phys_*_lin (not plain host memory, or watched):
+ * the frame is looked at only now, as the access may have changed it (a watch subscriber, a
+ * device write that maps a window). */
+static void fast_fill_after(struct mmu *m, uint32_t lin, enum pw_access acc, bool user,
+                            uint32_t phys, int32_t idx)
+{
+    bool writable;
+    uint8_t *host = host_page(m, phys & PAGE_MASK, &writable);
+    if (host)
+        fast_enter(m, lin, acc, user, idx, host, writable);
+}
+
+static inline uint32_t load_host(const uint8_t *h, unsigned size)
+{
+    uint32_t v32;
+    uint16_t v16;
+    if (size == 4) {
+        memcpy(&v32, h, 4);
+        return v32;
+    }
+    if (size == 2) {
+        memcpy(&v16, h, 2);
+        return v16;
+    }
+    return h[0];
+}
+
+static inline void store_host(uint8_t *h, unsigned size, uint32_t v)
+{
+    uint16_t v16 = (uint16_t)v;
+    if (size == 4)
+        memcpy(h, &v, 4);
+    else if (size == 2)
+        memcpy(h, &v16, 2);
+    else
+        h[0] = (uint8_t)v;
+}
+
+/* translate() out of line, for the rare two-page accesses. */
+static __attribute__((noinline)) bool translate_page(struct mmu *m, uint32_t lin,
+                                                     enum pw_access acc, bool user,
+                                                     uint32_t *phys, int32_t *idx)
+{
+    return translate(m, lin, acc, user, phys, idx);
 }
 
 /* Translates every page an access touches (one or two) before anything is done, so a fault
@@ -292,10 +360,10 @@ static bool translate_span(struct mmu *m, uint32_t lin, unsigned size, enum pw_a
     s->off = lin & ~PAGE_MASK;
     s->split = s->off + size > PAGE_SIZE;
     s->first = s->split ? PAGE_SIZE - s->off : size;
-    if (!translate(m, lin, acc, user, &s->phys[0], &s->idx[0]))
+    if (!translate_page(m, lin, acc, user, &s->phys[0], &s->idx[0]))
         return false;
-    if (s->split && !translate(m, (lin & PAGE_MASK) + PAGE_SIZE, acc, user, &s->phys[1],
-                               &s->idx[1]))
+    if (s->split && !translate_page(m, (lin & PAGE_MASK) + PAGE_SIZE, acc, user, &s->phys[1],
+                                    &s->idx[1]))
         return false;
     return true;
 }
@@ -305,17 +373,40 @@ static uint32_t span_addr(const struct span *s, unsigned i)
     return i < s->first ? s->phys[0] + s->off + i : s->phys[1] + (i - s->first);
 }
 
+/* The single-page case of mmu_read_slow, which every TLB miss on a read takes: translate
+ * (TLB lookup, else walk and fill), then read through the host address that the fast slots
+ * get anyway. Frames that are not plain host memory, or are read-watched, go through
+ * phys_read_lin as before. */
+static MMU_ALWAYS_INLINE bool read_page(struct mmu *m, uint32_t lin, unsigned size, bool user,
+                                        enum pw_access acc, uint32_t *val)
+{
+    uint32_t phys, off = lin & ~PAGE_MASK;
+    int32_t idx;
+    bool writable;
+    if (!translate(m, lin, acc, user, &phys, &idx))
+        return false;
+    uint8_t *host = host_page(m, phys, &writable);
+    if (MMU_LIKELY(host != NULL)) {
+        *val = load_host(host + off, size);
+        fast_enter(m, lin, acc, user, idx, host, writable);
+        return true;
+    }
+    *val = phys_read_lin(m->phys, phys + off, size, lin);
+    fast_fill_after(m, lin, acc, user, phys, idx);
+    return true;
+}
+
 bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,
                    uint32_t *val)
 {
+    if (MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
+        if (size == 4)
+            return read_page(m, lin, 4, user, acc, val);
+        return read_page(m, lin, size, user, acc, val);
+    }
     struct span s;
     if (!translate_span(m, lin, size, acc, user, &s))
         return false;
-    if (!s.split) {
-        *val = phys_read_lin(m->phys, s.phys[0] + s.off, size, lin);
-        fast_fill(m, lin, acc, user, s.phys[0], s.idx[0]);
-        return true;
-    }
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++)
         v |= phys_read_lin(m->phys, span_addr(&s, i), 1, lin + i) << (8 * i);
@@ -323,16 +414,38 @@ bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum p
     return true;
 }
 
+/* The single-page case of mmu_write_slow: as read_page. A frame that is host memory but not
+ * plainly writable (ROM, write-watched, code) is written through phys_write_lin, which drops
+ * or publishes as it must, and may still get a read slot. */
+static MMU_ALWAYS_INLINE bool write_page(struct mmu *m, uint32_t lin, unsigned size, bool user,
+                                         uint32_t val)
+{
+    uint32_t phys, off = lin & ~PAGE_MASK;
+    int32_t idx;
+    bool writable;
+    if (!translate(m, lin, PW_ACC_WRITE, user, &phys, &idx))
+        return false;
+    uint8_t *host = host_page(m, phys, &writable);
+    if (MMU_LIKELY(host != NULL && writable)) {
+        store_host(host + off, size, val);
+        fast_enter(m, lin, PW_ACC_WRITE, user, idx, host, writable);
+        return true;
+    }
+    phys_write_lin(m->phys, phys + off, size, val, lin);
+    fast_fill_after(m, lin, PW_ACC_WRITE, user, phys, idx);
+    return true;
+}
+
 bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val)
 {
+    if (MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
+        if (size == 4)
+            return write_page(m, lin, 4, user, val);
+        return write_page(m, lin, size, user, val);
+    }
     struct span s;
     if (!translate_span(m, lin, size, PW_ACC_WRITE, user, &s))
         return false;
-    if (!s.split) {
-        phys_write_lin(m->phys, s.phys[0] + s.off, size, val, lin);
-        fast_fill(m, lin, PW_ACC_WRITE, user, s.phys[0], s.idx[0]);
-        return true;
-    }
     for (unsigned i = 0; i < size; i++)
         phys_write_lin(m->phys, span_addr(&s, i), 1, (val >> (8 * i)) & 0xFF, lin + i);
     return true;
@@ -356,14 +469,15 @@ const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *a
     }
     uint32_t phys;
     int32_t idx;
+    bool writable;
     if (!translate(m, lin, PW_ACC_FETCH, user, &phys, &idx)) {
         *faulted = true;
         return NULL;
     }
-    fast_fill(m, lin, PW_ACC_FETCH, user, phys, idx);
-    h = phys_host_ptr(m->phys, phys | (lin & ~PAGE_MASK), NULL);
+    h = host_page(m, phys, &writable);
     if (!h)
         return NULL;
+    fast_enter(m, lin, PW_ACC_FETCH, user, idx, h, writable);
     *avail = left;
-    return h;
+    return h + (lin & ~PAGE_MASK);
 }

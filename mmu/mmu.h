@@ -129,6 +129,16 @@ struct mmu {
     void *get_eip_opaque;
 
     struct mmu_fast fast[3][2][MMU_FAST_SIZE]; /* [pw_access][user] */
+
+    /* mmu/-private bookkeeping, kept after the fields above so their layout never moves:
+     * bit i set when tlb[i] is valid, for set-associative TLBs of at most 64 entries (lets
+     * a fill find a free way and a full flush visit only the valid entries). */
+    uint64_t tlb_valid;
+    /* The fast slots entered for TLB entries since the fast table last held none (a full
+     * flush then clears just these). fast_log_n > MMU_FAST_LOG: overflowed, not usable. */
+#define MMU_FAST_LOG 32
+    uint32_t fast_log_n;
+    struct mmu_fast *fast_log[MMU_FAST_LOG];
 };
 
 int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,

@@ -11,8 +11,8 @@
 
 #include "mmu/internal.h"
 
-#define HOLE_START 0xA0000u
-#define HOLE_END 0x100000u
+#define HOLE_START PHYS_HOLE_START
+#define HOLE_END PHYS_HOLE_END
 /* RAM stays below the ROM alias and the usual PCI/APIC area at the top. */
 #define PHYS_MAX_RAM 0xE0000000u
 

@@ -12,7 +12,12 @@
  *   TLB_OFF       no entries: every access walks
  *
  * Every entry may be mirrored by up to six fast-table slots (access kind x user), found
- * through the entry's linear page; dropping an entry always drops them. */
+ * through the entry's linear page; dropping an entry always drops them. A full flush clears
+ * instead the slots logged since the last one (m->fast_log), while the log has not
+ * overflowed: a CR3 write then costs a few stores, not six probes per valid entry.
+ *
+ * The hot half (lookup, victim choice, fill of a set-associative TLB) is inline in
+ * internal.h, so the TLB-miss path in mmu.c is one function from the miss to the data. */
 #include "mmu/internal.h"
 
 #include <stdlib.h>
@@ -45,6 +50,7 @@ int mmu_tlb_alloc(struct mmu *m, const struct mmu_tlb_config *cfg)
     m->tick = 0;
     m->rng = cfg->seed ? cfg->seed : RANDOM_DEFAULT_SEED;
     m->touch_on_hit = false;
+    m->tlb_valid = 0;
     switch (cfg->mode) {
     case TLB_SETASSOC:
         m->tlb_n = cfg->sets * cfg->ways;
@@ -105,18 +111,13 @@ void mmu_fast_clear(struct mmu *m)
                 m->fast[a][u][i].tag = MMU_FAST_EMPTY;
                 m->fast[a][u][i].tlb_index = -1;
             }
+    m->fast_log_n = 0;
     m->epoch++;
 }
 
 void mmu_fast_drop_entry(struct mmu *m, int32_t idx)
 {
-    uint32_t lin = m->tlb[idx].lin;
-    for (int a = 0; a < 3; a++)
-        for (int u = 0; u < 2; u++) {
-            struct mmu_fast *f = mmu_fast_slot(m, a, u, lin);
-            if (f->tag == lin && f->tlb_index == idx)
-                f->tag = MMU_FAST_EMPTY;
-        }
+    mmu_fast_drop(m, m->tlb[idx].lin, idx);
     m->epoch++;
 }
 
@@ -179,7 +180,7 @@ static unsigned log2u(unsigned v)
 /* Tree pseudo-LRU: node k (1-based heap order) has bit k-1 of the set's byte; a bit of 0
  * sends the next victim left, 1 right. A use points every node on the way's path away
  * from it. */
-static void plru_use(struct mmu *m, unsigned set, unsigned way)
+void mmu_tlb_plru_use(struct mmu *m, unsigned set, unsigned way)
 {
     unsigned levels = log2u(m->cfg.ways), node = 1;
     uint8_t bits = m->plru[set];
@@ -194,7 +195,7 @@ static void plru_use(struct mmu *m, unsigned set, unsigned way)
     m->plru[set] = bits;
 }
 
-static unsigned plru_victim(const struct mmu *m, unsigned set)
+unsigned mmu_tlb_plru_victim(const struct mmu *m, unsigned set)
 {
     unsigned levels = log2u(m->cfg.ways), node = 1, way = 0;
     for (unsigned l = 0; l < levels; l++) {
@@ -205,53 +206,14 @@ static unsigned plru_victim(const struct mmu *m, unsigned set)
     return way;
 }
 
-void mmu_tlb_use(struct mmu *m, int32_t idx)
-{
-    m->tlb_mru = idx;
-    if (m->cfg.mode != TLB_SETASSOC)
-        return;
-    if (m->cfg.policy == TLB_LRU)
-        m->tlb[idx].stamp = ++m->tick;
-    else if (m->cfg.policy == TLB_PLRU)
-        plru_use(m, (unsigned)idx / m->cfg.ways, (unsigned)idx % m->cfg.ways);
-}
-
 void mmu_tlb_touch(struct mmu *m, int32_t idx)
 {
     if (idx >= 0)
         mmu_tlb_use(m, idx);
 }
 
-static unsigned pick_victim(struct mmu *m, unsigned set)
-{
-    unsigned base = set * m->cfg.ways, ways = m->cfg.ways;
-    for (unsigned w = 0; w < ways; w++)
-        if (!m->tlb[base + w].valid)
-            return w; /* a free way is always taken first, lowest first */
-    switch (m->cfg.policy) {
-    case TLB_RANDOM: {
-        /* xorshift32 (Marsaglia 2003): deterministic for a given seed. */
-        uint32_t x = m->rng;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        m->rng = x;
-        return x % ways;
-    }
-    case TLB_PLRU:
-        return plru_victim(m, set);
-    default: { /* LRU and FIFO: the smallest stamp (last use, or fill time) */
-        unsigned v = 0;
-        for (unsigned w = 1; w < ways; w++)
-            if (m->tlb[base + w].stamp < m->tlb[base + v].stamp)
-                v = w;
-        return v;
-    }
-    }
-}
-
-static void publish_tlb(struct mmu *m, enum pw_event_kind kind, const struct mmu_tlb_entry *e,
-                        int set, int way)
+void mmu_tlb_publish(struct mmu *m, enum pw_event_kind kind, const struct mmu_tlb_entry *e,
+                     int set, int way)
 {
     struct pw_event ev = { .kind = kind };
     ev.tlb.lin = e->lin;
@@ -295,38 +257,24 @@ static int ideal_grow(struct mmu *m)
     return 0;
 }
 
+/* The set-associative case is mmu_tlb_fill_inline (internal.h); TLB_IDEAL is here. */
 int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte)
 {
-    int32_t idx;
-    int set = 0, way;
+    if (m->cfg.mode != TLB_IDEAL)
+        return mmu_tlb_fill_inline(m, lin, phys, pte);
     lin &= PAGE_MASK;
-    if (m->cfg.mode == TLB_SETASSOC) {
-        set = (int)set_of(m, lin);
-        way = (int)pick_victim(m, (unsigned)set);
-        idx = set * (int)m->cfg.ways + way;
-        struct mmu_tlb_entry *old = &m->tlb[idx];
-        if (old->valid) {
-            m->stats.evictions++;
-            if (PW_WANTS(m->events, PW_EV_TLB_EVICT))
-                publish_tlb(m, PW_EV_TLB_EVICT, old, set, way);
-            mmu_fast_drop_entry(m, idx);
-        }
-    } else if (m->cfg.mode == TLB_IDEAL) {
-        struct ideal_index *ix = m->ideal_index;
-        uint32_t h = ideal_probe(m, lin);
-        if (ix->slot[h] >= 0) {
-            idx = ix->slot[h]; /* the page had an entry before an INVLPG: reuse it */
-        } else {
-            if (ideal_grow(m) != 0)
-                return -1; /* out of host memory: behave as TLB_OFF for this access */
-            h = ideal_probe(m, lin);
-            idx = (int32_t)m->tlb_n++;
-            ix->slot[h] = idx;
-            ix->pos[idx] = h;
-        }
-        way = idx;
+    struct ideal_index *ix = m->ideal_index;
+    int32_t idx;
+    uint32_t h = ideal_probe(m, lin);
+    if (ix->slot[h] >= 0) {
+        idx = ix->slot[h]; /* the page had an entry before an INVLPG: reuse it */
     } else {
-        return -1;
+        if (ideal_grow(m) != 0)
+            return -1; /* out of host memory: behave as TLB_OFF for this access */
+        h = ideal_probe(m, lin);
+        idx = (int32_t)m->tlb_n++;
+        ix->slot[h] = idx;
+        ix->pos[idx] = h;
     }
     struct mmu_tlb_entry *e = &m->tlb[idx];
     e->lin = lin;
@@ -334,12 +282,10 @@ int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte)
     e->pte = pte;
     e->valid = true;
     e->stamp = ++m->tick;
-    if (m->plru)
-        plru_use(m, (unsigned)set, (unsigned)way);
     m->tlb_mru = idx;
     m->stats.fills++;
     if (PW_WANTS(m->events, PW_EV_TLB_FILL))
-        publish_tlb(m, PW_EV_TLB_FILL, e, set, way);
+        mmu_tlb_publish(m, PW_EV_TLB_FILL, e, 0, idx);
     return idx;
 }
 
@@ -349,6 +295,8 @@ void mmu_tlb_drop(struct mmu *m, int32_t idx)
 {
     mmu_fast_drop_entry(m, idx);
     m->tlb[idx].valid = false;
+    if (mmu_tlb_masked(m))
+        m->tlb_valid &= ~(1ull << idx);
     if (m->tlb_mru == idx)
         m->tlb_mru = m->paging ? -2 : -1;
 }
@@ -356,19 +304,39 @@ void mmu_tlb_drop(struct mmu *m, int32_t idx)
 uint32_t mmu_tlb_drop_all(struct mmu *m)
 {
     uint32_t n = 0, used = m->cfg.mode == TLB_OFF ? 0 : m->tlb_n;
-    /* Dropping the fast slots entry by entry is cheap for a small TLB; a large one (ideal,
-     * or a big geometry) clears the fast table at once instead. */
-    bool bulk = used > MMU_FAST_SIZE / 2;
+    /* The fast slots go first. With paging on every slot in use mirrors some TLB entry, so
+     * after a full flush none may stay; when the log holds every slot entered since the table
+     * was last empty, clearing those is enough (a CR3 write in a loop finds a handful). With
+     * paging off the log is empty: slots entered then mirror no entry and stay, as they
+     * must. Otherwise: slot by slot for each valid entry, or the whole table for a big TLB. */
+    bool logged = m->fast_log_n <= MMU_FAST_LOG;
+    if (logged)
+        for (uint32_t k = 0; k < m->fast_log_n; k++)
+            m->fast_log[k]->tag = MMU_FAST_EMPTY;
+    if (mmu_tlb_masked(m)) {
+        /* Visit the valid entries only. */
+        for (uint64_t v = m->tlb_valid; v; v &= v - 1) {
+            int32_t i = __builtin_ctzll(v);
+            if (!logged)
+                mmu_fast_drop(m, m->tlb[i].lin, i);
+            m->tlb[i].valid = false;
+            n++;
+        }
+        m->tlb_valid = 0;
+        used = 0;
+    }
+    bool bulk = !logged && used > MMU_FAST_SIZE / 2;
     for (uint32_t i = 0; i < used; i++) {
         if (!m->tlb[i].valid)
             continue;
         n++;
-        if (!bulk)
-            mmu_fast_drop_entry(m, (int32_t)i);
+        if (!logged && !bulk)
+            mmu_fast_drop(m, m->tlb[i].lin, (int32_t)i);
         m->tlb[i].valid = false;
     }
     if (bulk)
         mmu_fast_clear(m);
+    m->fast_log_n = 0;
     if (m->cfg.mode == TLB_IDEAL) {
         struct ideal_index *ix = m->ideal_index;
         if (m->tlb_n * 4 < ix->cap)

@@ -15,13 +15,12 @@
  * protection fault; what happens to the PTE's is model specific, and here it is left alone).
  * The PTE's A bit is set when the access is allowed, and its D bit when an allowed access
  * is a write. A bit that is already set is not written again (the hardware's locked
- * read-modify-write leaves the value unchanged). */
+ * read-modify-write leaves the value unchanged). The walk is mmu_walk_inline in internal.h. */
 #include "mmu/internal.h"
 
-#include <string.h>
 
-static void publish_walk(struct mmu *m, uint32_t lin, enum pw_access acc, bool user,
-                         const struct mmu_walk *w)
+void mmu_walk_publish(struct mmu *m, uint32_t lin, enum pw_access acc, bool user,
+                      const struct mmu_walk *w)
 {
     struct pw_event ev = { .kind = PW_EV_WALK };
     ev.walk.lin = lin;
@@ -38,52 +37,13 @@ static void publish_walk(struct mmu *m, uint32_t lin, enum pw_access acc, bool u
     pw_events_publish(m->events, &ev);
 }
 
-static uint32_t fault_code(enum pw_access acc, bool user, bool protection)
-{
-    return (protection ? PF_ERR_P : 0) | (acc == PW_ACC_WRITE ? PF_ERR_W : 0) |
-           (user ? PF_ERR_U : 0);
-}
-
+/* The walk itself is mmu_walk_inline (internal.h), so the TLB-miss path in mmu.c gets it
+ * without a call; this is the out-of-line copy for everyone else. */
 bool mmu_walk(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, bool side_effects,
               struct mmu_walk *w)
 {
-    memset(w, 0, sizeof *w);
-    w->pde_addr = (m->cr3 & PAGE_MASK) | ((lin >> 22) << 2);
-    w->pde = phys_read_pt(m->phys, w->pde_addr);
-    if (!(w->pde & PTE_P)) {
-        w->err = fault_code(acc, user, false);
-        goto done;
-    }
-    if (side_effects && !(w->pde & PTE_A)) {
-        w->pde_set = PTE_A;
-        phys_write_pt(m->phys, w->pde_addr, w->pde | PTE_A);
-    }
-    w->pte_addr = (w->pde & PAGE_MASK) | (((lin >> PAGE_SHIFT) & 0x3FF) << 2);
-    w->pte = phys_read_pt(m->phys, w->pte_addr);
-    if (!(w->pte & PTE_P)) {
-        w->err = fault_code(acc, user, false);
-        goto done;
-    }
-    w->rights = w->pde & w->pte & (PTE_RW | PTE_US);
-    w->phys = w->pte & PAGE_MASK;
-    if (!mmu_rights_allow(m, w->rights, acc, user)) {
-        w->err = fault_code(acc, user, true);
-        goto done;
-    }
-    w->ok = true;
-    if (side_effects) {
-        uint32_t want = PTE_A | (acc == PW_ACC_WRITE ? PTE_D : 0);
-        w->pte_set = want & ~w->pte;
-        if (w->pte_set)
-            phys_write_pt(m->phys, w->pte_addr, w->pte | w->pte_set);
-    }
-done:
-    if (side_effects) {
-        m->stats.walks++;
-        if (PW_WANTS(m->events, PW_EV_WALK))
-            publish_walk(m, lin, acc, user, w);
-    }
-    return w->ok;
+    return side_effects ? mmu_walk_inline(m, lin, acc, user, true, w)
+                        : mmu_walk_inline(m, lin, acc, user, false, w);
 }
 
 bool mmu_probe(struct mmu *m, uint32_t lin, enum pw_access acc, bool user, uint32_t *phys,
