@@ -19,6 +19,13 @@
 
 #include "cpu/internal.h"
 
+/* Slow paths kept out of the way of the inline fast ones (smaller frames, no spills). */
+#if defined(__GNUC__)
+#define PW_COLD __attribute__((noinline, cold))
+#else
+#define PW_COLD
+#endif
+
 struct cpu_desc {
     uint32_t lo, hi;
 };
@@ -55,18 +62,109 @@ static inline uint16_t gate_sel(const struct cpu_desc *d) { return (uint16_t)(d-
 static inline uint32_t gate_off(const struct cpu_desc *d) { return (d->lo & 0xFFFFu) | (d->hi & 0xFFFF0000u); }
 static inline unsigned gate_params(const struct cpu_desc *d) { return d->hi & 0x1Fu; }
 
+/* ---- implicit supervisor accesses in one page ----
+ * n accesses of kind acc (PW_ACC_READ or PW_ACC_WRITE) made one after the other by the
+ * processor itself (descriptor, TSS), all to the bytes lin .. lin+len-1 of one page. When the
+ * MMU's fast table holds that page for this kind of access (plain RAM, rights checked, A and
+ * for writes D already set in the TLB entry) the first access would be a fast hit and each
+ * further one a fast hit on the same entry, by then the most recently used one, which needs
+ * no replacement bookkeeping: so one use of the entry plus n-1 counted hits leave the TLB,
+ * its statistics and the page tables exactly as n separate accesses would. Returns the host
+ * byte of lin, or NULL: then the caller makes the accesses one by one through the general
+ * path (which raises #PF where it must and fills the fast table). */
+static inline uint8_t *cpu_fast_span(struct mmu *m, int acc, uint32_t lin, uint32_t len, unsigned n)
+{
+    struct mmu_fast *f = mmu_fast_slot(m, acc, false, lin);
+    if (!mmu_fast_match(f, lin, len))
+        return NULL;
+    uint8_t *h = mmu_fast_use(m, f, lin);
+    uint64_t more = f->tlb_index >= 0 ? (uint64_t)(n - 1) : 0; /* paging off: no lookups */
+    m->stats.lookups += more;
+    m->stats.hits += more;
+    return h;
+}
+
+/* Linear address of sel's descriptor in the GDT or LDT; false when the whole 8 bytes are not
+ * inside the table limit (386 manual 5.1.3), or TI=1 with a null LDTR. */
+static inline bool cpu_desc_addr(const struct cpu *c, uint16_t sel, uint32_t *lin)
+{
+    uint32_t base, limit;
+    if (sel & 4) {
+        if (!c->ldtr.valid)
+            return false;
+        base = c->ldtr.base;
+        limit = c->ldtr.limit;
+    } else {
+        base = c->gdtr.base;
+        limit = c->gdtr.limit;
+    }
+    uint32_t off = sel & ~7u;
+    *lin = base + off;
+    return off + 7 <= limit;
+}
+
+/* A look at sel's descriptor without any effect: when its table is in range and its 8 bytes
+ * lie in a page the fast table holds for supervisor reads, fills *d and returns the slot;
+ * nothing is counted or touched yet. The caller decides from *d whether it can take its
+ * quick path; if so, cpu_desc_peek_use() then makes the two dword reads count exactly as
+ * cpu_desc_read() would have (a fast hit, and a second one on the same entry); if not, it
+ * calls the general code, which reads the descriptor again with all its effects. NULL: use
+ * the general code. */
+static inline struct mmu_fast *cpu_desc_peek(struct cpu *c, uint16_t sel, struct cpu_desc *d,
+                                             uint32_t *lin)
+{
+    if (!cpu_desc_addr(c, sel, lin))
+        return NULL;
+    struct mmu_fast *f = mmu_fast_slot(c->mmu, PW_ACC_READ, false, *lin);
+    if (!mmu_fast_match(f, *lin, 8))
+        return NULL;
+    /* the fast table's host pointer is lin + addend (mmu/mmu.h) */
+    memcpy(d, (const uint8_t *)(uintptr_t)(*lin + f->addend), 8);
+    return f;
+}
+
+static inline void cpu_desc_peek_use(struct cpu *c, struct mmu_fast *f, uint32_t lin)
+{
+    struct mmu *m = c->mmu;
+    (void)mmu_fast_use(m, f, lin);
+    uint64_t more = f->tlb_index >= 0; /* the high dword: a hit on the same entry */
+    m->stats.lookups += more;
+    m->stats.hits += more;
+}
+
 /* ---- seg.c ---- */
 /* Reads the descriptor for sel from the GDT or LDT. false when the index is outside the
  * table limit (or TI=1 with no valid LDT). Reads are supervisor accesses (may #PF). */
 bool cpu_desc_read(struct cpu *c, uint16_t sel, struct cpu_desc *d);
 /* Same, raising vec with error code (sel & ~3) | ext when outside the table. */
 void cpu_desc_read_or_raise(struct cpu *c, uint16_t sel, struct cpu_desc *d, int vec, uint32_t ext);
-/* Sets the accessed bit (type bit 0) in the table if it is not set yet. */
-void cpu_desc_set_accessed(struct cpu *c, uint16_t sel, struct cpu_desc *d);
-/* Rewrites descriptor byte 5 (type/DPL/P) in the table. */
-void cpu_desc_write_type(struct cpu *c, uint16_t sel, const struct cpu_desc *d);
+/* Rewrites descriptor byte 5 (type/DPL/P) in the table (a supervisor write; nothing when sel
+ * is outside the table, which the callers have checked). Inline: the busy bits of every
+ * task switch. */
+static inline void cpu_desc_write_type(struct cpu *c, uint16_t sel, const struct cpu_desc *d)
+{
+    uint32_t a;
+    if (cpu_desc_addr(c, sel, &a) && !mmu_write8(c->mmu, a + 5, false, (uint8_t)(d->hi >> 8)))
+        cpu_raise_pf(c);
+}
+/* Sets the accessed bit (type bit 0) in the table if it is not set yet: the processor
+ * writes it only when it is clear (386 manual 6.3.1.1), so the usual case is no write. */
+static inline void cpu_desc_set_accessed(struct cpu *c, uint16_t sel, struct cpu_desc *d)
+{
+    if (!(d->hi & 0x100u)) {
+        d->hi |= 0x100u;
+        cpu_desc_write_type(c, sel, d);
+    }
+}
 /* Hidden-cache fill from a descriptor. */
-void cpu_seg_from_desc(struct cpu_seg *s, uint16_t sel, const struct cpu_desc *d);
+static inline void cpu_seg_from_desc(struct cpu_seg *s, uint16_t sel, const struct cpu_desc *d)
+{
+    s->sel = sel;
+    s->base = desc_base(d);
+    s->limit = desc_limit(d);
+    s->attr = desc_attr(d);
+    s->valid = true;
+}
 /* Real mode: base = sel << 4, limit and attributes kept (386 manual 14.1). */
 void cpu_seg_real(struct cpu_seg *s, uint16_t sel);
 /* V86: base = sel << 4, 64 KiB, DPL 3 writable data (CS: code) (386 manual 15.1). */
@@ -79,6 +177,9 @@ void cpu_seg_nullify_outer(struct cpu *c);
 /* Loads a data segment register from a task's saved selector with the checks of a task
  * switch (#TS/#NP) at the new CPL. */
 void cpu_load_seg_task(struct cpu *c, int sreg, uint16_t sel);
+/* The same for all of a new task's data segments, sel indexed by SEG_*: SS, ES, DS, FS, GS
+ * in this order (each may fault; CS is loaded by the caller). */
+void cpu_load_task_data_segs(struct cpu *c, const uint16_t sel[6]);
 
 /* ---- implicit stack accesses (seg.c) ----
  * A stack described by its cache and a stack pointer; nothing of the CPU changes until the

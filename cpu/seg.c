@@ -3,68 +3,45 @@
  * real-mode and V86 loads, and the implicit stack accesses of the system instructions. */
 #include "cpu/desc.h"
 
-static uint32_t desc_table_addr(const struct cpu *c, uint16_t sel, bool *ok)
+static PW_COLD void desc_read_slow(struct cpu *c, uint32_t a, struct cpu_desc *d)
 {
-    uint32_t base, limit;
-    if (sel & 4) {
-        /* TI=1 with a null LDTR: every LDT selector is outside the table */
-        if (!c->ldtr.valid) {
-            *ok = false;
-            return 0;
-        }
-        base = c->ldtr.base;
-        limit = c->ldtr.limit;
-    } else {
-        base = c->gdtr.base;
-        limit = c->gdtr.limit;
+    if (!mmu_read32(c->mmu, a, false, &d->lo) || !mmu_read32(c->mmu, a + 4, false, &d->hi))
+        cpu_raise_pf(c);
+}
+
+/* A descriptor is read as two supervisor dwords, low then high: when both are in a page the
+ * fast table holds, one lookup answers for the pair (cpu_desc_peek); otherwise the two reads
+ * go through the MMU's general path, which faults on the first one that must. Inline,
+ * because every segment load and far transfer starts here. */
+static inline bool desc_read(struct cpu *c, uint16_t sel, struct cpu_desc *d)
+{
+    uint32_t a;
+    struct mmu_fast *f = cpu_desc_peek(c, sel, d, &a);
+    if (likely(f != NULL)) {
+        cpu_desc_peek_use(c, f, a);
+        return true;
     }
-    uint32_t off = sel & ~7u;
-    /* the whole 8-byte descriptor must lie within the table limit (386 manual 5.1.3) */
-    *ok = off + 7 <= limit;
-    return base + off;
+    if (!cpu_desc_addr(c, sel, &a))
+        return false;
+    desc_read_slow(c, a, d);
+    return true;
+}
+
+static inline void desc_read_or_raise(struct cpu *c, uint16_t sel, struct cpu_desc *d, int vec,
+                                      uint32_t ext)
+{
+    if (!desc_read(c, sel, d))
+        cpu_raise(c, vec, (sel & 0xFFFCu) | ext);
 }
 
 bool cpu_desc_read(struct cpu *c, uint16_t sel, struct cpu_desc *d)
 {
-    bool ok;
-    uint32_t a = desc_table_addr(c, sel, &ok);
-    if (!ok)
-        return false;
-    d->lo = lin_read32(c, a, false);
-    d->hi = lin_read32(c, a + 4, false);
-    return true;
+    return desc_read(c, sel, d);
 }
 
 void cpu_desc_read_or_raise(struct cpu *c, uint16_t sel, struct cpu_desc *d, int vec, uint32_t ext)
 {
-    if (!cpu_desc_read(c, sel, d))
-        cpu_raise(c, vec, (sel & 0xFFFCu) | ext);
-}
-
-void cpu_desc_write_type(struct cpu *c, uint16_t sel, const struct cpu_desc *d)
-{
-    bool ok;
-    uint32_t a = desc_table_addr(c, sel, &ok);
-    if (ok)
-        lin_write8(c, a + 5, false, (uint8_t)(d->hi >> 8));
-}
-
-void cpu_desc_set_accessed(struct cpu *c, uint16_t sel, struct cpu_desc *d)
-{
-    /* The processor writes the accessed bit only when it is clear (386 manual 6.3.1.1). */
-    if (!(d->hi & 0x100u)) {
-        d->hi |= 0x100u;
-        cpu_desc_write_type(c, sel, d);
-    }
-}
-
-void cpu_seg_from_desc(struct cpu_seg *s, uint16_t sel, const struct cpu_desc *d)
-{
-    s->sel = sel;
-    s->base = desc_base(d);
-    s->limit = desc_limit(d);
-    s->attr = desc_attr(d);
-    s->valid = true;
+    desc_read_or_raise(c, sel, d, vec, ext);
 }
 
 void cpu_seg_real(struct cpu_seg *s, uint16_t sel)
@@ -107,17 +84,56 @@ void cpu_seg_nullify_outer(struct cpu *c)
     }
 }
 
-/* Checks shared by MOV to DS/ES/FS/GS and by a task switch; vec is #GP or #TS. */
-static void load_data_seg_pm(struct cpu *c, int sreg, uint16_t sel, int vec)
+/* The usual protected-mode load, decided on a look at the descriptor (cpu_desc_peek): a
+ * present segment whose accessed bit is already set and that passes the checks below is
+ * loaded with exactly the effects of the general path (two descriptor reads counted, no
+ * accessed-bit write), and the fast-table slot it was read through is returned. Anything
+ * else returns NULL having done nothing, and the general path starts from scratch (it
+ * reads the descriptor itself). Access byte (descriptor bits 47..40):
+ *
+ *    7   6 5   4   3      2                1                0
+ *   +---+-----+---+------+----------------+----------------+----------+
+ *   | P | DPL | S | code | conforming /   | readable /     | accessed |
+ *   |   |     |   |      | expand-down    | writable       |          |
+ *   +---+-----+---+------+----------------+----------------+----------+ */
+static inline struct mmu_fast *data_seg_quick(struct cpu *c, int sreg, uint16_t sel, uint32_t *a)
 {
-    if ((sel & 0xFFFCu) == 0) {
-        /* a null selector may be loaded; using it faults later (386 manual 6.3.1.1) */
-        cpu_seg_null(&c->seg[sreg], sel);
-        return;
-    }
+    struct cpu_desc d;
+    struct mmu_fast *f = cpu_desc_peek(c, sel, &d, a);
+    if (!f)
+        return NULL;
+    unsigned ab = (d.hi >> 8) & 0xFFu, dpl = (ab >> 5) & 3u;
+    if ((ab & 0x91u) != 0x91u || (ab & 0x0Au) == 0x08u) /* P S A; not execute-only code */
+        return NULL;
+    if ((ab & 0x0Cu) != 0x0Cu && ((sel & 3u) > dpl || c->cpl > dpl)) /* unless conforming */
+        return NULL;
+    cpu_desc_peek_use(c, f, *a);
+    cpu_seg_from_desc(&c->seg[sreg], sel, &d);
+    return f;
+}
+
+/* SS, as above: present, accessed, writable data, RPL = DPL = CPL. */
+static inline struct mmu_fast *ss_quick(struct cpu *c, uint16_t sel, uint32_t *a)
+{
+    struct cpu_desc d;
+    struct mmu_fast *f = cpu_desc_peek(c, sel, &d, a);
+    if (!f)
+        return NULL;
+    unsigned ab = (d.hi >> 8) & 0xFFu, dpl = (ab >> 5) & 3u;
+    if ((ab & 0x9Bu) != 0x93u || (sel & 3u) != c->cpl || dpl != c->cpl)
+        return NULL;
+    cpu_desc_peek_use(c, f, *a);
+    cpu_seg_from_desc(&c->seg[SEG_SS], sel, &d);
+    return f;
+}
+
+/* Checks shared by MOV to DS/ES/FS/GS and by a task switch; vec is #GP or #TS. The general
+ * path, out of line so that the quick one stays small. */
+static PW_COLD void load_data_seg_slow(struct cpu *c, int sreg, uint16_t sel, int vec)
+{
     struct cpu_desc d;
     uint32_t err = sel & 0xFFFCu;
-    cpu_desc_read_or_raise(c, sel, &d, vec, 0);
+    desc_read_or_raise(c, sel, &d, vec, 0);
     if (!desc_s(&d) || !desc_readable(&d))
         cpu_raise(c, vec, err);
     if (!desc_conforming(&d) && ((sel & 3u) > desc_dpl(&d) || c->cpl > desc_dpl(&d)))
@@ -128,14 +144,28 @@ static void load_data_seg_pm(struct cpu *c, int sreg, uint16_t sel, int vec)
     cpu_seg_from_desc(&c->seg[sreg], sel, &d);
 }
 
+/* Returns the fast-table slot the descriptor was read through when the load took the quick
+ * way (see cpu_load_task_data_segs), else NULL. */
+static inline struct mmu_fast *load_data_seg_pm(struct cpu *c, int sreg, uint16_t sel, int vec,
+                                                uint32_t *a)
+{
+    if ((sel & 0xFFFCu) == 0) {
+        /* a null selector may be loaded; using it faults later (386 manual 6.3.1.1) */
+        cpu_seg_null(&c->seg[sreg], sel);
+        return NULL;
+    }
+    struct mmu_fast *f = data_seg_quick(c, sreg, sel, a);
+    if (unlikely(f == NULL))
+        load_data_seg_slow(c, sreg, sel, vec);
+    return f;
+}
+
 /* SS: writable data, RPL = DPL = CPL; not present is #SS (386 manual, MOV pseudo-code). */
-static void load_ss_pm(struct cpu *c, uint16_t sel, int vec)
+static PW_COLD void load_ss_slow(struct cpu *c, uint16_t sel, int vec)
 {
     uint32_t err = sel & 0xFFFCu;
-    if (err == 0)
-        cpu_raise(c, vec, 0);
     struct cpu_desc d;
-    cpu_desc_read_or_raise(c, sel, &d, vec, 0);
+    desc_read_or_raise(c, sel, &d, vec, 0);
     if ((sel & 3u) != c->cpl || !desc_writable_data(&d) || desc_dpl(&d) != c->cpl)
         cpu_raise(c, vec, err);
     if (!desc_p(&d))
@@ -144,8 +174,19 @@ static void load_ss_pm(struct cpu *c, uint16_t sel, int vec)
     cpu_seg_from_desc(&c->seg[SEG_SS], sel, &d);
 }
 
+static inline struct mmu_fast *load_ss_pm(struct cpu *c, uint16_t sel, int vec, uint32_t *a)
+{
+    if ((sel & 0xFFFCu) == 0)
+        cpu_raise(c, vec, 0);
+    struct mmu_fast *f = ss_quick(c, sel, a);
+    if (unlikely(f == NULL))
+        load_ss_slow(c, sel, vec);
+    return f;
+}
+
 void cpu_load_seg(struct cpu *c, int sreg, uint16_t sel)
 {
+    uint32_t a;
     if (!cpu_protected(c)) {
         cpu_seg_real(&c->seg[sreg], sel);
         return;
@@ -156,20 +197,48 @@ void cpu_load_seg(struct cpu *c, int sreg, uint16_t sel)
     }
     if (sreg == SEG_SS) {
         bool was32 = SEG_ATTR_DB(c->seg[SEG_SS].attr);
-        load_ss_pm(c, sel, EXC_GP);
+        load_ss_pm(c, sel, EXC_GP, &a);
         if (was32 != (bool)SEG_ATTR_DB(c->seg[SEG_SS].attr))
             cpu_mode_changed(c);
         return;
     }
-    load_data_seg_pm(c, sreg, sel, EXC_GP);
+    load_data_seg_pm(c, sreg, sel, EXC_GP, &a);
 }
 
 void cpu_load_seg_task(struct cpu *c, int sreg, uint16_t sel)
 {
+    uint32_t a;
     if (sreg == SEG_SS)
-        load_ss_pm(c, sel, EXC_TS);
+        load_ss_pm(c, sel, EXC_TS, &a);
     else
-        load_data_seg_pm(c, sreg, sel, EXC_TS);
+        load_data_seg_pm(c, sreg, sel, EXC_TS, &a);
+}
+
+void cpu_load_task_data_segs(struct cpu *c, const uint16_t sel[6])
+{
+    static const int order[5] = {SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS};
+    struct mmu_fast *f = NULL; /* the previous load, when it took the quick way */
+    uint32_t a = 0;
+    int prev = SEG_SS;
+    for (int k = 0; k < 5; k++) {
+        int r = order[k];
+        if (f && sel[r] == sel[prev]) {
+            /* The selector just loaded the quick way, again (a task's DS = ES = SS is the
+             * rule): the same descriptor bytes, since nothing was written (its accessed bit
+             * was set already), the same checks passed (those of SS include those of a data
+             * segment), and reading it again would be two more fast hits on the entry used
+             * last, which touch nothing else (see cpu_fast_span). So: the two hits, and a
+             * copy of the cache. */
+            uint64_t hits = f->tlb_index >= 0 ? 2 : 0;
+            c->mmu->stats.lookups += hits;
+            c->mmu->stats.hits += hits;
+            c->seg[r] = c->seg[prev];
+            continue;
+        }
+        f = r == SEG_SS ? load_ss_pm(c, sel[r], EXC_TS, &a)
+                        : load_data_seg_pm(c, r, sel[r], EXC_TS, &a);
+        prev = r;
+    }
 }
 
 /* ---- implicit stack accesses ---- */

@@ -11,7 +11,13 @@
  * is a straight line of reads and writes: the new TSS is read completely before anything
  * changes (a #PF there leaves the old task intact), then the old state is saved, busy bits
  * and the back link updated, and the new state committed. Faults after that point (bad
- * selectors in the new TSS) are raised in the context of the new task (7.5). */
+ * selectors in the new TSS) are raised in the context of the new task (7.5).
+ *
+ * Speed without a visible difference: each TSS is read or written with one MMU lookup when
+ * its fields lie in one page the fast table holds (the TLB statistics still count one access
+ * per field, as the field-by-field path makes them), and the descriptors of the new task
+ * are read the same way (seg.c, desc.h). tests/unit/cpu_sys/test_cpu_task_paging.c runs
+ * the same switches with the fast table on and off and compares everything. */
 #include "cpu/desc.h"
 
 struct tss_state {
@@ -20,26 +26,89 @@ struct tss_state {
     bool trap;  /* T bit: #DB once the switch is complete */
 };
 
-/* The fields of a 32-bit TSS after the first one through one host pointer. The caller has
- * made the first access through the general path (which raises any #PF and fills the MMU's
- * fast table); when all the fields lie in that page and the fast table now holds it for
- * this kind of access (plain RAM, no watch, no --tlb-check), each further field access
- * would be a fast hit on the same entry: so one use of it, and the hits counted, give the
- * same TLB state and statistics as the field-by-field accesses. Returns the host byte of
- * lin first, or NULL (then the caller goes on field by field). */
-static uint8_t *tss_page(struct cpu *c, int acc, uint32_t first, uint32_t last, unsigned more)
+/* The TSS fields a switch reads and writes, in the order the field-by-field accesses go
+ * (offset, size). Reads: the whole dynamic state of the new task; writes: what is saved of
+ * the old one (CR3, the LDT selector, T and the stack pointers of rings 0-2 are not saved:
+ * 386 manual 7.1.2). Selectors sit in dword slots of a 32-bit TSS but only their low word
+ * is read or written. */
+#define TSS_IN32_N 19
+#define TSS_OUT32_N 16
+#define TSS_IN16_N 15
+#define TSS_OUT16_N 14
+static const uint8_t tss_in32[TSS_IN32_N][2] = {
+    {0x1C, 4}, {0x20, 4}, {0x24, 4}, {0x28, 4}, {0x2C, 4}, {0x30, 4}, {0x34, 4}, {0x38, 4},
+    {0x3C, 4}, {0x40, 4}, {0x44, 4}, {0x48, 2}, {0x4C, 2}, {0x50, 2}, {0x54, 2}, {0x58, 2},
+    {0x5C, 2}, {0x60, 2}, {0x64, 2}};
+static const uint8_t tss_in16[TSS_IN16_N][2] = {
+    {0x0E, 2}, {0x10, 2}, {0x12, 2}, {0x14, 2}, {0x16, 2}, {0x18, 2}, {0x1A, 2}, {0x1C, 2},
+    {0x1E, 2}, {0x20, 2}, {0x22, 2}, {0x24, 2}, {0x26, 2}, {0x28, 2}, {0x2A, 2}};
+/* the writes are the reads minus CR3 (first) and LDT, T (last) / minus LDT */
+static const uint8_t (*const tss_out32)[2] = tss_in32 + 1;
+static const uint8_t (*const tss_out16)[2] = tss_in16;
+
+/* The accesses go through the MMU either all at once or one field at a time:
+ *  - all at once when the fields' span lies in one page that the fast table holds for this
+ *    access (cpu_fast_span): the Linux case, one lookup per switch and TSS;
+ *  - else the first field through the general path, which raises #PF if it must and fills
+ *    the fast table; if that made the span a fast hit, the other n-1 accesses are taken
+ *    from it (the first field is read or written again through the host pointer: same
+ *    bytes, same value, nothing in between could change them);
+ *  - else (a TSS across a page boundary, MMIO, watched frames, --tlb-check) field by field
+ *    in the listed order, so a #PF comes at the same field, with the same CR2, as ever.
+ * img is an image of the TSS: img[o] stands for the byte at offset o. */
+static void tss_field_read(struct cpu *c, uint32_t b, const uint8_t fl[2], uint8_t *img)
 {
-    if ((first ^ last) & PAGE_MASK)
-        return NULL;
-    struct mmu *m = c->mmu;
-    struct mmu_fast *f = mmu_fast_slot(m, acc, false, first);
-    if (f->tag != (first & PAGE_MASK))
-        return NULL;
-    uint8_t *h = mmu_fast_use(m, f, first);
-    uint64_t extra = f->tlb_index >= 0 ? (uint64_t)(more - 1) : 0;
-    m->stats.lookups += extra;
-    m->stats.hits += extra;
-    return h;
+    uint32_t lin = b + fl[0];
+    if (fl[1] == 4) {
+        uint32_t v = lin_read32(c, lin, false);
+        memcpy(img + fl[0], &v, 4);
+    } else {
+        uint16_t v = lin_read16(c, lin, false);
+        memcpy(img + fl[0], &v, 2);
+    }
+}
+
+static void tss_field_write(struct cpu *c, uint32_t b, const uint8_t fl[2], const uint8_t *img)
+{
+    uint32_t lin = b + fl[0];
+    if (fl[1] == 4) {
+        uint32_t v;
+        memcpy(&v, img + fl[0], 4);
+        lin_write32(c, lin, false, v);
+    } else {
+        uint16_t v;
+        memcpy(&v, img + fl[0], 2);
+        lin_write16(c, lin, false, v);
+    }
+}
+
+/* The slower two of the three ways above, out of line. Reads: returns where the byte at
+ * offset fl[0][0] is (host memory, or img after the field-by-field reads). Writes: returns
+ * the host byte of offset fl[0][0], or NULL when all fields were written one by one. */
+static PW_COLD const uint8_t *tss_load_slow(struct cpu *c, uint32_t b, const uint8_t (*fl)[2],
+                                            unsigned n, uint8_t *img)
+{
+    unsigned lo = fl[0][0], len = fl[n - 1][0] + fl[n - 1][1] - lo;
+    tss_field_read(c, b, fl[0], img);
+    const uint8_t *h = cpu_fast_span(c->mmu, PW_ACC_READ, b + lo, len, n - 1);
+    if (h)
+        return h;
+    for (unsigned i = 1; i < n; i++)
+        tss_field_read(c, b, fl[i], img);
+    return img + lo;
+}
+
+static PW_COLD uint8_t *tss_store_slow(struct cpu *c, uint32_t b, const uint8_t (*fl)[2],
+                                       unsigned n, const uint8_t *img)
+{
+    unsigned lo = fl[0][0], len = fl[n - 1][0] + fl[n - 1][1] - lo;
+    tss_field_write(c, b, fl[0], img);
+    uint8_t *h = cpu_fast_span(c->mmu, PW_ACC_WRITE, b + lo, len, n - 1);
+    if (h)
+        return h;
+    for (unsigned i = 1; i < n; i++)
+        tss_field_write(c, b, fl[i], img);
+    return NULL;
 }
 
 static inline uint32_t rd32(const uint8_t *p)
@@ -57,73 +126,89 @@ static inline uint16_t rd16(const uint8_t *p)
 
 static void read_tss(struct cpu *c, uint32_t b, bool t32, struct tss_state *n)
 {
-    /* segment order in both TSS formats: ES CS SS DS (FS GS) = our SEG_* order */
+    uint8_t img[0x68];
+    /* p[o - lo] is the TSS byte at offset o; segment order in both formats: ES CS SS DS
+     * (FS GS) = our SEG_* order */
     if (t32) {
-        n->cr3 = lin_read32(c, b + 0x1C, false);
-        /* 18 more reads: EIP, EFLAGS, 8 registers, 6 selectors, LDT, T */
-        const uint8_t *h = tss_page(c, PW_ACC_READ, b + 0x1C, b + 0x65, 18);
-        if (h) {
-            h -= 0x1C; /* h[o] is the TSS byte at offset o */
-            n->eip = rd32(h + 0x20);
-            n->eflags = rd32(h + 0x24);
-            for (int i = 0; i < 8; i++)
-                n->gpr[i] = rd32(h + 0x28 + 4 * i);
-            for (int i = 0; i < 6; i++)
-                n->sreg[i] = rd16(h + 0x48 + 4 * i);
-            n->ldt = rd16(h + 0x60);
-            n->trap = rd16(h + 0x64) & 1u;
-            return;
-        }
-        n->eip = lin_read32(c, b + 0x20, false);
-        n->eflags = lin_read32(c, b + 0x24, false);
-        for (int i = 0; i < 8; i++)
-            n->gpr[i] = lin_read32(c, b + 0x28 + 4 * (uint32_t)i, false);
-        for (int i = 0; i < 6; i++)
-            n->sreg[i] = lin_read16(c, b + 0x48 + 4 * (uint32_t)i, false);
-        n->ldt = lin_read16(c, b + 0x60, false);
-        n->trap = lin_read16(c, b + 0x64, false) & 1u;
+        enum { lo = 0x1C, len = 0x66 - lo };
+        const uint8_t *p = cpu_fast_span(c->mmu, PW_ACC_READ, b + lo, len, TSS_IN32_N);
+        if (unlikely(p == NULL))
+            p = tss_load_slow(c, b, tss_in32, TSS_IN32_N, img);
+        n->cr3 = rd32(p + (0x1C - lo));
+        n->eip = rd32(p + (0x20 - lo));
+        n->eflags = rd32(p + (0x24 - lo));
+        memcpy(n->gpr, p + (0x28 - lo), 32); /* EAX..EDI, our R_* order */
+        n->sreg[SEG_ES] = rd16(p + (0x48 - lo));
+        n->sreg[SEG_CS] = rd16(p + (0x4C - lo));
+        n->sreg[SEG_SS] = rd16(p + (0x50 - lo));
+        n->sreg[SEG_DS] = rd16(p + (0x54 - lo));
+        n->sreg[SEG_FS] = rd16(p + (0x58 - lo));
+        n->sreg[SEG_GS] = rd16(p + (0x5C - lo));
+        n->ldt = rd16(p + (0x60 - lo));
+        n->trap = rd16(p + (0x64 - lo)) & 1u;
     } else {
+        enum { lo = 0x0E, len = 0x2C - lo };
+        const uint8_t *p = cpu_fast_span(c->mmu, PW_ACC_READ, b + lo, len, TSS_IN16_N);
+        if (unlikely(p == NULL))
+            p = tss_load_slow(c, b, tss_in16, TSS_IN16_N, img);
         n->cr3 = c->cr3; /* a 286 TSS has no CR3: the current one stays */
-        n->eip = lin_read16(c, b + 0x0E, false);
-        n->eflags = lin_read16(c, b + 0x10, false);
+        n->eip = rd16(p + (0x0E - lo));
+        n->eflags = rd16(p + (0x10 - lo));
         /* upper halves of the registers are not part of a 286 task: kept */
         for (int i = 0; i < 8; i++)
-            n->gpr[i] = (c->gpr[i] & 0xFFFF0000u) | lin_read16(c, b + 0x12 + 2 * (uint32_t)i, false);
+            n->gpr[i] = (c->gpr[i] & 0xFFFF0000u) | rd16(p + (0x12 - lo) + 2 * i);
         for (int i = 0; i < 4; i++)
-            n->sreg[i] = lin_read16(c, b + 0x22 + 2 * (uint32_t)i, false);
+            n->sreg[i] = rd16(p + (0x22 - lo) + 2 * i);
         n->sreg[SEG_FS] = n->sreg[SEG_GS] = 0;
-        n->ldt = lin_read16(c, b + 0x2A, false);
+        n->ldt = rd16(p + (0x2A - lo));
         n->trap = false;
     }
 }
 
+/* The saved fields of a 32-bit TSS at h = the byte at offset 0x20 (EIP). EIP, EFLAGS and the
+ * registers are contiguous; of the selector slots only the low words are written. */
+static inline void put_tss32(uint8_t *h, const struct cpu *c, uint32_t eflags)
+{
+    memcpy(h, &c->eip, 4);
+    memcpy(h + 0x04, &eflags, 4);
+    memcpy(h + 0x08, c->gpr, 32);
+    memcpy(h + 0x28, &c->seg[SEG_ES].sel, 2);
+    memcpy(h + 0x2C, &c->seg[SEG_CS].sel, 2);
+    memcpy(h + 0x30, &c->seg[SEG_SS].sel, 2);
+    memcpy(h + 0x34, &c->seg[SEG_DS].sel, 2);
+    memcpy(h + 0x38, &c->seg[SEG_FS].sel, 2);
+    memcpy(h + 0x3C, &c->seg[SEG_GS].sel, 2);
+}
+
 static void save_tss(struct cpu *c, uint32_t b, bool t32, uint32_t eflags)
 {
+    uint8_t img[0x68];
     if (t32) {
-        lin_write32(c, b + 0x20, false, c->eip);
-        /* 15 more writes: EFLAGS, 8 registers, 6 selectors (see tss_page) */
-        uint8_t *h = tss_page(c, PW_ACC_WRITE, b + 0x20, b + 0x5D, 15);
-        if (h) {
-            h -= 0x20;
-            memcpy(h + 0x24, &eflags, 4);
-            for (int i = 0; i < 8; i++)
-                memcpy(h + 0x28 + 4 * i, &c->gpr[i], 4);
-            for (int i = 0; i < 6; i++)
-                memcpy(h + 0x48 + 4 * i, &c->seg[i].sel, 2);
+        enum { lo = 0x20, len = 0x5E - lo };
+        uint8_t *h = cpu_fast_span(c->mmu, PW_ACC_WRITE, b + lo, len, TSS_OUT32_N);
+        if (likely(h != NULL)) {
+            put_tss32(h, c, eflags);
             return;
         }
-        lin_write32(c, b + 0x24, false, eflags);
-        for (int i = 0; i < 8; i++)
-            lin_write32(c, b + 0x28 + 4 * (uint32_t)i, false, c->gpr[i]);
-        for (int i = 0; i < 6; i++)
-            lin_write16(c, b + 0x48 + 4 * (uint32_t)i, false, c->seg[i].sel);
+        put_tss32(img + lo, c, eflags);
+        h = tss_store_slow(c, b, tss_out32, TSS_OUT32_N, img);
+        if (h)
+            put_tss32(h, c, eflags);
     } else {
-        lin_write16(c, b + 0x0E, false, (uint16_t)c->eip);
-        lin_write16(c, b + 0x10, false, (uint16_t)eflags);
+        enum { lo = 0x0E, len = 0x2A - lo };
+        uint16_t w[TSS_OUT16_N]; /* IP FLAGS AX..DI ES CS SS DS: contiguous words */
+        w[0] = (uint16_t)c->eip;
+        w[1] = (uint16_t)eflags;
         for (int i = 0; i < 8; i++)
-            lin_write16(c, b + 0x12 + 2 * (uint32_t)i, false, (uint16_t)c->gpr[i]);
+            w[2 + i] = (uint16_t)c->gpr[i];
         for (int i = 0; i < 4; i++)
-            lin_write16(c, b + 0x22 + 2 * (uint32_t)i, false, c->seg[i].sel);
+            w[10 + i] = c->seg[i].sel;
+        memcpy(img + lo, w, sizeof w);
+        uint8_t *h = cpu_fast_span(c->mmu, PW_ACC_WRITE, b + lo, len, TSS_OUT16_N);
+        if (unlikely(h == NULL))
+            h = tss_store_slow(c, b, tss_out16, TSS_OUT16_N, img);
+        if (h)
+            memcpy(h, w, sizeof w);
     }
 }
 
@@ -156,6 +241,18 @@ static void load_task_cs(struct cpu *c, uint16_t sel)
     if (err == 0)
         cpu_raise(c, EXC_TS, 0);
     struct cpu_desc d;
+    uint32_t a;
+    struct mmu_fast *f = cpu_desc_peek(c, sel, &d, &a);
+    if (likely(f != NULL)) {
+        /* the usual case, with the effects of the general path below: a present code
+         * segment, accessed already, DPL = RPL (conforming: DPL <= RPL); see seg.c */
+        unsigned ab = (d.hi >> 8) & 0xFFu, dpl = (ab >> 5) & 3u, rpl = sel & 3u;
+        if ((ab & 0x99u) == 0x99u && ((ab & 0x04u) ? dpl <= rpl : dpl == rpl)) {
+            cpu_desc_peek_use(c, f, a);
+            cpu_seg_from_desc(&c->seg[SEG_CS], sel, &d);
+            return;
+        }
+    }
     cpu_desc_read_or_raise(c, sel, &d, EXC_TS, 0);
     unsigned rpl = sel & 3u;
     if (!desc_code(&d) || (desc_conforming(&d) ? desc_dpl(&d) > rpl : desc_dpl(&d) != rpl))
@@ -210,7 +307,11 @@ void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_t
     uint16_t old_sel = c->tr.sel;
     if (why == TASK_JMP || why == TASK_IRET) {
         struct cpu_desc od;
-        if (cpu_desc_read(c, old_sel, &od)) {
+        uint32_t a;
+        struct mmu_fast *f = cpu_desc_peek(c, old_sel, &od, &a);
+        if (likely(f != NULL))
+            cpu_desc_peek_use(c, f, a); /* read as cpu_desc_read would */
+        if (f || cpu_desc_read(c, old_sel, &od)) {
             od.hi &= ~0x200u;
             cpu_desc_write_type(c, old_sel, &od);
         }
@@ -240,8 +341,7 @@ void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_t
         }
         mmu_set_cr3(c->mmu, c->cr3, PW_FLUSH_TASK_SWITCH);
     }
-    for (int i = 0; i < 8; i++)
-        c->gpr[i] = n.gpr[i];
+    memcpy(c->gpr, n.gpr, sizeof n.gpr);
     c->eip = n.eip;
     /* faults from here on belong to the new task: they restart at its EIP */
     c->insn_eip = n.eip;
@@ -264,11 +364,7 @@ void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_t
         c->cpl = n.sreg[SEG_CS] & 3u;
         load_task_cs(c, n.sreg[SEG_CS]);
         cpu_mode_changed(c);
-        cpu_load_seg_task(c, SEG_SS, n.sreg[SEG_SS]);
-        cpu_load_seg_task(c, SEG_ES, n.sreg[SEG_ES]);
-        cpu_load_seg_task(c, SEG_DS, n.sreg[SEG_DS]);
-        cpu_load_seg_task(c, SEG_FS, n.sreg[SEG_FS]);
-        cpu_load_seg_task(c, SEG_GS, n.sreg[SEG_GS]);
+        cpu_load_task_data_segs(c, n.sreg);
         cpu_mode_changed(c);
     }
     if (has_err) {
