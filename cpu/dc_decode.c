@@ -137,6 +137,36 @@ static void set_key(struct dinsn *d, const uint8_t *p, unsigned len)
     d->bytes2 = w1 & d->mask2;
 }
 
+/* The first instructions of fused pairs, and the fused record they make. */
+static unsigned fused_op(unsigned h)
+{
+#define DC_FCASE(name, first) if (h == DC_OP_##first) return DC_OP_##name;
+    DC_FUSED(DC_FCASE)
+#undef DC_FCASE
+    return 0;
+}
+static bool fusible(unsigned h) { return fused_op(h) != 0; }
+
+static int16_t slot_distance(const struct cpu *c, const struct dinsn *d, uintptr_t target)
+{
+    int32_t self = (int32_t)(d - ((const struct dcache *)c->internal)->e);
+    return (int16_t)((int32_t)dc_index(target) - self);
+}
+
+/* d's key already covers both instructions (n1 + n2 bytes). */
+static bool fuse(const struct cpu *c, const uint8_t *p, struct dinsn *d, unsigned h, unsigned n1,
+                 unsigned n2, unsigned cc, uint32_t rel)
+{
+    d->op = (uint16_t)fused_op(h);
+    d->len = (uint8_t)n1;
+    d->len2 = (uint8_t)n2;
+    d->cc = (uint8_t)cc;
+    d->imm = rel;
+    d->next = slot_distance(c, d, (uintptr_t)p + n1 + n2);
+    d->taken = slot_distance(c, d, (uintptr_t)p + n1 + n2 + rel);
+    return true;
+}
+
 bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
 {
     *d = (struct dinsn){0};
@@ -496,13 +526,21 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
     }
 
 done:
+    if (fusible(h) && (p[n] & 0xF0) == 0x70 && n + 2 <= 15) {
+        /* a Jcc rel8 right after a flag-setting register instruction (dc_ops.h, DC_FUSED) */
+        set_key(d, p, n + 2);
+        return fuse(c, p, d, h, n, 2, p[n] & 15, (uint32_t)(int32_t)(int8_t)p[n + 1]);
+    }
+    if (fusible(h) && p[n] == 0x0F && (p[n + 1] & 0xF0) == 0x80 && n + 6 <= 15) {
+        set_key(d, p, n + 6);
+        return fuse(c, p, d, h, n, 6, p[n + 1] & 15, rd32(p + n + 2));
+    }
     set_key(d, p, n);
     d->op = (uint16_t)h;
     {
-        int32_t self = (int32_t)(d - ((struct dcache *)c->internal)->e);
         bool direct = h == DC_OP_d_jcc || h == DC_OP_d_jmp || h == DC_OP_d_call;
-        d->next = (int16_t)((int32_t)dc_index((uintptr_t)p + n) - self);
-        d->taken = direct ? (int16_t)((int32_t)dc_index((uintptr_t)p + n + d->imm) - self) : d->next;
+        d->next = slot_distance(c, d, (uintptr_t)p + n);
+        d->taken = direct ? slot_distance(c, d, (uintptr_t)p + n + d->imm) : d->next;
     }
     return true;
 

@@ -30,6 +30,9 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
 #define DC_CASE(name) case DC_OP_##name: name(c, d); break;
     DC_HANDLERS(DC_CASE)
 #undef DC_CASE
+#define DC_FCASE(name, first) case DC_OP_##name: first(c, d); break; /* one instruction */
+    DC_FUSED(DC_FCASE)
+#undef DC_FCASE
     default: break;
     }
 }
@@ -37,8 +40,11 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
 void dc_run(struct cpu *c, uint64_t limit)
 {
 #define DC_LABEL(name) &&L_##name,
-    static const void *const label[DC_OP_COUNT] = {&&L_miss, &&L_interp, DC_HANDLERS(DC_LABEL)};
+#define DC_FLABEL(name, first) &&L_##name,
+    static const void *const label[DC_OP_COUNT] = {&&L_miss, &&L_interp, DC_HANDLERS(DC_LABEL)
+                                                   DC_FUSED(DC_FLABEL)};
 #undef DC_LABEL
+#undef DC_FLABEL
     struct dcache *dc = c->internal;
     struct mmu *m = c->mmu;
     struct dinsn *d = NULL;
@@ -111,12 +117,54 @@ dispatch:
         goto dispatch;                                                                   \
     } while (0)
 
-#define DC_BLOCK(name) \
-    L_##name:          \
-    name(c, d);        \
+/* The same for a data handler, which leaves EIP where the dispatch put it. */
+#define DC_NEXT_LINEAR()                                                                 \
+    do {                                                                                 \
+        c->icount++;                                                                     \
+        d += d->next;                                                                    \
+        eip = next;                                                                      \
+        off += len;                                                                      \
+        if (unlikely((off > last) | (c->icount >= limit) | (c->pending != pend) |        \
+                     (m->epoch != epoch))) {                                             \
+            if (off > last || c->icount >= limit || c->pending != pend ||                \
+                !cpu_fw_current(c))                                                      \
+                goto outer;                                                              \
+            epoch = m->epoch;                                                            \
+        }                                                                                \
+        goto dispatch;                                                                   \
+    } while (0)
+
+#define DC_BLOCK_DATA(name) \
+    L_##name:               \
+    name(c, d);             \
+    DC_NEXT_LINEAR();
+#define DC_BLOCK_CTRL(name) \
+    L_##name:               \
+    name(c, d);             \
     DC_NEXT();
-    DC_HANDLERS(DC_BLOCK)
-#undef DC_BLOCK
+    DC_DATA_HANDLERS(DC_BLOCK_DATA)
+    DC_CTRL_HANDLERS(DC_BLOCK_CTRL)
+#undef DC_BLOCK_DATA
+#undef DC_BLOCK_CTRL
+
+/* A fused pair: the first instruction, the boundary (it retires; the budget may end
+ * here), then the Jcc as its own instruction. */
+#define DC_BLOCK_FUSED(name, first)                                                     \
+    L_##name:                                                                           \
+    first(c, d);                                                                        \
+    if (unlikely(++c->icount >= limit)) {                                               \
+        d = NULL;                                                                       \
+        goto outer;                                                                     \
+    }                                                                                   \
+    c->insn_eip = next;                                                                 \
+    len += d->len2;                                                                     \
+    next = eip + len;                                                                   \
+    c->eip = next;                                                                      \
+    if (dc_cond(c, d->cc))                                                              \
+        dc_jump(c, next + d->imm);                                                      \
+    DC_NEXT();
+    DC_FUSED(DC_BLOCK_FUSED)
+#undef DC_BLOCK_FUSED
 
 L_miss:
     /* an empty slot: decode into it and dispatch again */
@@ -133,4 +181,5 @@ L_interp:
     d = NULL;
     goto outer;
 #undef DC_NEXT
+#undef DC_NEXT_LINEAR
 }

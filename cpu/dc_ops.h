@@ -30,7 +30,10 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
 #define DC_ALU_FORMS(X, n) \
     X(d_##n##_rr) X(d_##n##_rm) X(d_##n##_mr) X(d_##n##_ri) X(d_##n##_mi) \
     X(d_##n##_rr8) X(d_##n##_rm8) X(d_##n##_mr8) X(d_##n##_ri8) X(d_##n##_mi8)
-#define DC_HANDLERS(X)                                                                   \
+/* Data handlers never change EIP (it is moved past the instruction before they run);
+ * control handlers may (a transfer, or handing the instruction to the interpreter). */
+#define DC_HANDLERS(X) DC_DATA_HANDLERS(X) DC_CTRL_HANDLERS(X)
+#define DC_DATA_HANDLERS(X)                                                              \
     DC_ALU_FORMS(X, add) DC_ALU_FORMS(X, or) DC_ALU_FORMS(X, adc) DC_ALU_FORMS(X, sbb)  \
     DC_ALU_FORMS(X, and) DC_ALU_FORMS(X, sub) DC_ALU_FORMS(X, xor) DC_ALU_FORMS(X, cmp) \
     X(d_test_rr) X(d_test_mr) X(d_test_ri) X(d_test_mi)                                 \
@@ -42,14 +45,28 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
     X(d_lea) X(d_movzx_b) X(d_movzx_w) X(d_movsx_b) X(d_movsx_w)                        \
     X(d_shl_r) X(d_shr_r) X(d_sar_r) X(d_shl_m) X(d_shr_m) X(d_sar_m)                   \
     X(d_setcc)                                                                          \
-    X(d_nop) X(d_cwde) X(d_cdq) X(d_cld) X(d_std)                                       \
+    X(d_nop) X(d_cwde) X(d_cdq) X(d_cld) X(d_std)
+#define DC_CTRL_HANDLERS(X)                                                              \
     X(d_push_r) X(d_pop_r) X(d_push_i) X(d_push_m) X(d_leave)                           \
     X(d_jcc) X(d_jmp) X(d_call) X(d_ret) X(d_jmp_r) X(d_jmp_m) X(d_call_r) X(d_call_m)
 
+/* Fused pairs: a register-only instruction that sets the flags (CMP, TEST, SUB, ADD, AND,
+ * OR, XOR, INC, DEC) and the Jcc right after it, in one record. The run loop executes both,
+ * with the instruction boundary between them kept (icount, the budget, the Jcc's own EIP for
+ * a fault); a single step (dc_exec) executes the first one only. The first instruction
+ * touches no memory and cannot change EIP or anything pending, so nothing else can happen
+ * at that boundary. X(fused name, handler of the first instruction). */
+#define DC_FUSED(X)                                                                      \
+    X(f_cmp_rr_jcc, d_cmp_rr) X(f_test_rr_jcc, d_test_rr) X(f_sub_rr_jcc, d_sub_rr)       \
+    X(f_add_rr_jcc, d_add_rr) X(f_and_rr_jcc, d_and_rr) X(f_or_rr_jcc, d_or_rr)           \
+    X(f_xor_rr_jcc, d_xor_rr) X(f_inc_r_jcc, d_inc_r) X(f_dec_r_jcc, d_dec_r)
+
 /* A handler's number (struct dinsn.op); DC_OP_miss and DC_OP_interp are the cache's own. */
 #define DC_ENUM(name) DC_OP_##name,
-enum dc_op { DC_OP_miss, DC_OP_interp, DC_HANDLERS(DC_ENUM) DC_OP_COUNT };
+#define DC_FENUM(name, first) DC_OP_##name,
+enum dc_op { DC_OP_miss, DC_OP_interp, DC_HANDLERS(DC_ENUM) DC_FUSED(DC_FENUM) DC_OP_COUNT };
 #undef DC_ENUM
+#undef DC_FENUM
 
 /* Handlers are bodies inlined where they are dispatched (dc_exec.c: the run loop and the
  * single-instruction entry), defined in dc_ops_data.h and dc_ops_ctrl.h. */

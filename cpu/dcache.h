@@ -42,6 +42,8 @@ struct dinsn {
     uint8_t seg;             /* segment of the memory operand */
     uint8_t a32;             /* 32-bit addressing (else the offset wraps at 64 KiB) */
     uint8_t cc;              /* condition code (Jcc, SETcc) or operation (groups) */
+    uint8_t len2;            /* a fused pair (dc_ops.h): the Jcc's length; len is the first
+                                instruction's, the key covers both */
 };
 
 #define DC_BITS 14
@@ -82,8 +84,12 @@ static inline bool dc_match(const struct dinsn *d, const uint8_t *p)
 {
     uint64_t w0, w1;
     memcpy(&w0, p, 8);
+    if ((w0 ^ d->bytes) & d->mask)
+        return false;
+    if (likely(!d->mask2)) /* most instructions are at most 8 bytes long */
+        return true;
     memcpy(&w1, p + 8, 8);
-    return !(((w0 ^ d->bytes) & d->mask) | ((w1 ^ d->bytes2) & d->mask2));
+    return !((w1 ^ d->bytes2) & d->mask2);
 }
 
 /* The interpreter's entry for one instruction at CS:EIP (c->insn_eip is set). */

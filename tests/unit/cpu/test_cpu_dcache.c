@@ -146,6 +146,54 @@ static void run_edges(void)
     tm_free(t);
 }
 
+/* Fused pairs (a flag-setting register instruction + Jcc in one record): the boundary
+ * between the two stays an instruction boundary. A budget that ends between them stops
+ * there; a Jcc that faults reports its own EIP with the first instruction retired. */
+static void run_fused(int stepped)
+{
+    static const uint8_t code[] = {
+        0x39, 0xD8, /* 2000 cmp %ebx,%eax */
+        0x74, 0x7F, /* 2002 je 2083 (beyond the CS limit: #GP) */
+        0x49,       /* 2004 dec %ecx */
+        0x75, 0xF9, /* 2005 jnz 2000 */
+        0x89, 0xD8, /* 2007 mov %ebx,%eax */
+        0xEB, 0xF5, /* 2009 jmp 2000 */
+    };
+    static const uint8_t handler[] = {0xF4};
+    struct tmach *t = tm_new(CPU_386);
+    struct cpu *c = &t->cpu;
+    tm_flat32(t, 0x2000);
+    tm_load(t, 0x2000, code, sizeof code);
+    tm_load(t, 0x4000, handler, sizeof handler);
+    tm_set_gate(t, EXC_GP, 0x4000);
+    c->seg[SEG_CS].limit = 0x2080;
+    cpu_mode_changed(c);
+    c->gpr[R_EAX] = 1;
+    c->gpr[R_EBX] = 2;
+    c->gpr[R_ECX] = 3;
+    if (stepped) {
+        for (int k = 0; k < 100 && !c->halted; k++)
+            cpu_step(c);
+    } else {
+        /* one instruction per run for the first loop pass, then all the rest */
+        for (int k = 0; k < 4; k++) {
+            CHECK_EQ(tm_run(t, 1), CPU_STOP_BUDGET);
+            CHECK_EQ(c->icount, (uint64_t)k + 1);
+        }
+        CHECK_EQ(c->eip, 0x2000);
+        CHECK_EQ(tm_run(t, 5), CPU_STOP_BUDGET); /* cmp je dec jnz cmp: stops inside a pair */
+        CHECK_EQ(c->eip, 0x2002);
+        CHECK_EQ(c->icount, 9);
+        CHECK_EQ(tm_run(t, 100), CPU_STOP_HALT);
+    }
+    CHECK_EQ(c->icount, 16);   /* 3 passes of 4, mov, jmp, cmp, the handler's hlt */
+    CHECK_EQ(c->eip, 0x4001);
+    CHECK_EQ(tm_rd32(t, 0x90000 - 12), 0x2002); /* the Jcc faulted, not the CMP */
+    CHECK_EQ(tm_rd32(t, 0x90000 - 16), 0);
+    CHECK_EQ(c->gpr[R_ECX], 0);
+    tm_free(t);
+}
+
 int main(void)
 {
     run_smc(0);
@@ -154,5 +202,7 @@ int main(void)
     run_same_bytes();
     run_remap();
     run_edges();
+    run_fused(0);
+    run_fused(1);
     return test_summary("test_cpu_dcache");
 }
