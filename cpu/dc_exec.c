@@ -90,7 +90,7 @@ dispatch:
 
 /* After a handler: the next entry, then straight on unless something needs the checks of
  * the outer part. */
-#define DC_NEXT()                                                                        \
+#define DC_NEXT_JUMP(mem)                                                                \
     do {                                                                                 \
         uint64_t ic = c->icount + 1;                                                     \
         c->icount = ic;                                                                  \
@@ -108,17 +108,21 @@ dispatch:
             }                                                                            \
             d += d->taken;                                                               \
         }                                                                                \
-        if (unlikely((off > last) | (ic >= limit) | (c->pending != pend) |               \
-                     (m->epoch != epoch))) {                                             \
+        if (!(mem)) {                                                                    \
+            if (unlikely((off > last) | (ic >= limit)))                                  \
+                goto outer;                                                              \
+        } else if (unlikely((off > last) | (ic >= limit) | (c->pending != pend) |        \
+                            (m->epoch != epoch))) {                                      \
             if (off > last || ic >= limit || c->pending != pend || !cpu_fw_current(c))   \
                 goto outer;                                                              \
             epoch = m->epoch;                                                            \
         }                                                                                \
         goto dispatch;                                                                   \
     } while (0)
+#define DC_NEXT() DC_NEXT_JUMP(1)
 
-/* The same for a data handler, which leaves EIP where the dispatch put it. */
-#define DC_NEXT_LINEAR()                                                                 \
+/* The same for a memory handler, which leaves EIP where the dispatch put it. */
+#define DC_NEXT_MEM()                                                                    \
     do {                                                                                 \
         c->icount++;                                                                     \
         d += d->next;                                                                    \
@@ -134,18 +138,42 @@ dispatch:
         goto dispatch;                                                                   \
     } while (0)
 
-#define DC_BLOCK_DATA(name) \
+/* And for a register handler, which cannot have changed the MMU or c->pending either. */
+#define DC_NEXT_REG()                                                                    \
+    do {                                                                                 \
+        c->icount++;                                                                     \
+        d += d->next;                                                                    \
+        eip = next;                                                                      \
+        off += len;                                                                      \
+        if (unlikely((off > last) | (c->icount >= limit)))                               \
+            goto outer;                                                                  \
+        goto dispatch;                                                                   \
+    } while (0)
+
+#define DC_BLOCK_REG(name) \
+    L_##name:              \
+    name(c, d);            \
+    DC_NEXT_REG();
+#define DC_BLOCK_MEM(name) \
+    L_##name:              \
+    name(c, d);            \
+    DC_NEXT_MEM();
+#define DC_BLOCK_JUMP(name) \
     L_##name:               \
     name(c, d);             \
-    DC_NEXT_LINEAR();
+    DC_NEXT_JUMP(0);
 #define DC_BLOCK_CTRL(name) \
     L_##name:               \
     name(c, d);             \
     DC_NEXT();
-    DC_DATA_HANDLERS(DC_BLOCK_DATA)
-    DC_CTRL_HANDLERS(DC_BLOCK_CTRL)
-#undef DC_BLOCK_DATA
+    DC_REG_HANDLERS(DC_BLOCK_REG)
+    DC_MEM_HANDLERS(DC_BLOCK_MEM)
+    DC_JUMP_HANDLERS(DC_BLOCK_JUMP)
+    DC_STACK_HANDLERS(DC_BLOCK_CTRL)
+#undef DC_BLOCK_REG
+#undef DC_BLOCK_MEM
 #undef DC_BLOCK_CTRL
+#undef DC_BLOCK_JUMP
 
 /* A fused pair: the first instruction, the boundary (it retires; the budget may end
  * here), then the Jcc as its own instruction. */
@@ -162,7 +190,7 @@ dispatch:
     c->eip = next;                                                                      \
     if (dc_cond(c, d->cc))                                                              \
         dc_jump(c, next + d->imm);                                                      \
-    DC_NEXT();
+    DC_NEXT_JUMP(0); /* no memory touched by either */
     DC_FUSED(DC_BLOCK_FUSED)
 #undef DC_BLOCK_FUSED
 
@@ -181,5 +209,7 @@ L_interp:
     d = NULL;
     goto outer;
 #undef DC_NEXT
-#undef DC_NEXT_LINEAR
+#undef DC_NEXT_JUMP
+#undef DC_NEXT_MEM
+#undef DC_NEXT_REG
 }

@@ -27,28 +27,37 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
 /* The handler names, by family: the decoder (dc_decode.c) picks one per instruction.
  * Suffixes: rr register <- register, rm register <- memory, mr memory <- register,
  * ri register <- immediate, mi memory <- immediate; 8 for byte operands, else 32-bit. */
-#define DC_ALU_FORMS(X, n) \
-    X(d_##n##_rr) X(d_##n##_rm) X(d_##n##_mr) X(d_##n##_ri) X(d_##n##_mi) \
-    X(d_##n##_rr8) X(d_##n##_rm8) X(d_##n##_mr8) X(d_##n##_ri8) X(d_##n##_mi8)
-/* Data handlers never change EIP (it is moved past the instruction before they run);
- * control handlers may (a transfer, or handing the instruction to the interpreter). */
-#define DC_HANDLERS(X) DC_DATA_HANDLERS(X) DC_CTRL_HANDLERS(X)
-#define DC_DATA_HANDLERS(X)                                                              \
-    DC_ALU_FORMS(X, add) DC_ALU_FORMS(X, or) DC_ALU_FORMS(X, adc) DC_ALU_FORMS(X, sbb)  \
-    DC_ALU_FORMS(X, and) DC_ALU_FORMS(X, sub) DC_ALU_FORMS(X, xor) DC_ALU_FORMS(X, cmp) \
-    X(d_test_rr) X(d_test_mr) X(d_test_ri) X(d_test_mi)                                 \
-    X(d_test_rr8) X(d_test_mr8) X(d_test_ri8) X(d_test_mi8)                             \
-    X(d_inc_r) X(d_dec_r) X(d_inc_m) X(d_dec_m)                                         \
-    X(d_not_r) X(d_neg_r) X(d_not_m) X(d_neg_m)                                         \
-    X(d_mov_rr) X(d_mov_rm) X(d_mov_mr) X(d_mov_ri) X(d_mov_mi)                         \
-    X(d_mov_rr8) X(d_mov_rm8) X(d_mov_mr8) X(d_mov_ri8) X(d_mov_mi8)                    \
-    X(d_lea) X(d_movzx_b) X(d_movzx_w) X(d_movsx_b) X(d_movsx_w)                        \
-    X(d_shl_r) X(d_shr_r) X(d_sar_r) X(d_shl_m) X(d_shr_m) X(d_sar_m)                   \
-    X(d_setcc)                                                                          \
+/* Register handlers touch no memory: they cannot change EIP, the MMU's state or anything
+ * pending. Memory handlers cannot change EIP (it is moved past the instruction before they
+ * run). Control handlers may change EIP; those that also
+ * touch memory (the stack, an indirect operand) or hand the instruction to the interpreter
+ * may change all of it. The run loop checks after each only what it can change. */
+#define DC_HANDLERS(X) DC_REG_HANDLERS(X) DC_MEM_HANDLERS(X) DC_CTRL_HANDLERS(X)
+#define DC_ALU_REG(X, n) X(d_##n##_rr) X(d_##n##_ri) X(d_##n##_rr8) X(d_##n##_ri8)
+#define DC_ALU_MEM(X, n) X(d_##n##_rm) X(d_##n##_mr) X(d_##n##_mi) X(d_##n##_rm8) X(d_##n##_mr8) \
+    X(d_##n##_mi8)
+#define DC_REG_HANDLERS(X)                                                               \
+    DC_ALU_REG(X, add) DC_ALU_REG(X, or) DC_ALU_REG(X, adc) DC_ALU_REG(X, sbb)          \
+    DC_ALU_REG(X, and) DC_ALU_REG(X, sub) DC_ALU_REG(X, xor) DC_ALU_REG(X, cmp)         \
+    X(d_test_rr) X(d_test_ri) X(d_test_rr8) X(d_test_ri8)                               \
+    X(d_inc_r) X(d_dec_r) X(d_not_r) X(d_neg_r)                                         \
+    X(d_mov_rr) X(d_mov_ri) X(d_mov_rr8) X(d_mov_ri8) X(d_lea)                          \
+    X(d_shl_r) X(d_shr_r) X(d_sar_r)                                                    \
     X(d_nop) X(d_cwde) X(d_cdq) X(d_cld) X(d_std)
-#define DC_CTRL_HANDLERS(X)                                                              \
+#define DC_MEM_HANDLERS(X)                                                               \
+    DC_ALU_MEM(X, add) DC_ALU_MEM(X, or) DC_ALU_MEM(X, adc) DC_ALU_MEM(X, sbb)          \
+    DC_ALU_MEM(X, and) DC_ALU_MEM(X, sub) DC_ALU_MEM(X, xor) DC_ALU_MEM(X, cmp)         \
+    X(d_test_mr) X(d_test_mi) X(d_test_mr8) X(d_test_mi8)                               \
+    X(d_inc_m) X(d_dec_m) X(d_not_m) X(d_neg_m)                                         \
+    X(d_mov_rm) X(d_mov_mr) X(d_mov_mi) X(d_mov_rm8) X(d_mov_mr8) X(d_mov_mi8)          \
+    X(d_movzx_b) X(d_movzx_w) X(d_movsx_b) X(d_movsx_w)                                 \
+    X(d_shl_m) X(d_shr_m) X(d_sar_m)                                                    \
+    X(d_setcc)
+#define DC_CTRL_HANDLERS(X) DC_JUMP_HANDLERS(X) DC_STACK_HANDLERS(X)
+#define DC_JUMP_HANDLERS(X) X(d_jcc) X(d_jmp) X(d_jmp_r) /* transfers without memory */
+#define DC_STACK_HANDLERS(X)                                                             \
     X(d_push_r) X(d_pop_r) X(d_push_i) X(d_push_m) X(d_leave)                           \
-    X(d_jcc) X(d_jmp) X(d_call) X(d_ret) X(d_jmp_r) X(d_jmp_m) X(d_call_r) X(d_call_m)
+    X(d_call) X(d_ret) X(d_jmp_m) X(d_call_r) X(d_call_m)
 
 /* Fused pairs: a register-only instruction that sets the flags (CMP, TEST, SUB, ADD, AND,
  * OR, XOR, INC, DEC) and the Jcc right after it, in one record. The run loop executes both,
