@@ -9,7 +9,10 @@
  *
  * Per instruction it does what cpu_exec_insn_cached (dcache.h) does: the replacement
  * policy's use of the code page's TLB entry, the byte check of the entry, EIP moved past
- * the instruction, the handler. Each entry names the slot where the next instruction
+ * the instruction, the handler. After a register-only record (dc_ops.h) the loop knows that
+ * nothing but EIP, the registers and the flags changed, and skips what that implies: the
+ * TLB use (the code page's entry is still the one used last), c->insn_eip (set only before
+ * records that can fault or touch memory), and the pending/MMU checks. Each entry names the slot where the next instruction
  * probably sits (fall-through, taken branch), so the next entry is found without hashing
  * its address; a wrong guess only costs a decode, since the bytes are checked anyway.
  *
@@ -76,9 +79,11 @@ outer:
         d = dc_slot(dc, c->fw_host + off);
 
 dispatch:
-    c->insn_eip = eip;
     if (code_tlb >= 0 && code_tlb != m->tlb_mru)
         mmu_tlb_touch(m, code_tlb);
+    /* After a register-only record the code page's entry is still the one used last (no
+     * other entry was used since), so the replacement policy has nothing to see: */
+dispatch_after_reg:
     p = c->fw_host + off;
     if (unlikely(!dc_match(d, p)))
         dc_decode(c, p, d);
@@ -111,6 +116,7 @@ dispatch:
         if (!(mem)) {                                                                    \
             if (unlikely((off > last) | (ic >= limit)))                                  \
                 goto outer;                                                              \
+            goto dispatch_after_reg;                                                     \
         } else if (unlikely((off > last) | (ic >= limit) | (c->pending != pend) |        \
                             (m->epoch != epoch))) {                                      \
             if (off > last || ic >= limit || c->pending != pend || !cpu_fw_current(c))   \
@@ -147,23 +153,28 @@ dispatch:
         off += len;                                                                      \
         if (unlikely((off > last) | (c->icount >= limit)))                               \
             goto outer;                                                                  \
-        goto dispatch;                                                                   \
+        goto dispatch_after_reg;                                                         \
     } while (0)
 
+/* c->insn_eip (where a fault restarts, what observers of an event see) is set only before
+ * records that can fault or touch memory: a register-only record can do neither. */
 #define DC_BLOCK_REG(name) \
     L_##name:              \
     name(c, d);            \
     DC_NEXT_REG();
 #define DC_BLOCK_MEM(name) \
     L_##name:              \
+    c->insn_eip = eip;     \
     name(c, d);            \
     DC_NEXT_MEM();
 #define DC_BLOCK_JUMP(name) \
     L_##name:               \
+    c->insn_eip = eip;      \
     name(c, d);             \
     DC_NEXT_JUMP(0);
 #define DC_BLOCK_CTRL(name) \
     L_##name:               \
+    c->insn_eip = eip;      \
     name(c, d);             \
     DC_NEXT();
     DC_REG_HANDLERS(DC_BLOCK_REG)
@@ -204,6 +215,7 @@ L_miss:
 
 L_interp:
     /* the interpreter may change anything the loop keeps: back to the outer part */
+    c->insn_eip = eip;
     dc_interp(c, d);
     c->icount++;
     d = NULL;
