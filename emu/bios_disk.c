@@ -35,18 +35,6 @@ struct disk *bios_drive(struct pc *pc, uint8_t dl)
     }
 }
 
-static uint8_t cmos_floppy_type(const struct disk *d)
-{
-    switch (d->sectors * 512) {
-    case 368640: return 1;
-    case 1228800: return 2;
-    case 737280: return 3;
-    case 1474560: return 4;
-    case 2949120: return 5;
-    default: return 0;
-    }
-}
-
 /* Ends the call with a status: AH, CF, and the BDA's last-status byte. */
 static void finish(struct pc *pc, uint8_t dl, uint8_t status)
 {
@@ -128,7 +116,7 @@ static void drive_parameters(struct pc *pc, struct disk *d, uint8_t dl)
         SETL(c, R_EAX, 0);
     } else {
         unsigned n = (pc->drive[PC_FDA] != NULL) + (pc->drive[PC_FDB] != NULL);
-        SETL(c, R_EBX, cmos_floppy_type(d));
+        SETL(c, R_EBX, disk_floppy_cmos_type(d));
         SETH(c, R_EBX, 0);
         SETH(c, R_ECX, (uint8_t)(d->geom.cyls - 1));
         SETL(c, R_ECX, (uint8_t)d->geom.spt);

@@ -1,9 +1,9 @@
 /* Disk images with a copy-on-write overlay (see disk.h for the geometry rules). */
 #include "emu/disk.h"
+#include "emu/errmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,29 +12,34 @@
 
 #define SECTOR BLOCKDEV_SECTOR
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+/* The standard PC diskette formats: size, geometry (cylinders / heads / sectors per track)
+ * and the drive type the CMOS (register 10h) and int 13h AH=08h report for them. */
+static const struct {
+    uint64_t bytes;
+    struct disk_geometry g;
+    uint8_t cmos_type;
+} floppy_formats[] = {
+    {368640, {40, 2, 9}, 1},   {1228800, {80, 2, 15}, 2}, {737280, {80, 2, 9}, 3},
+    {1474560, {80, 2, 18}, 4}, {2949120, {80, 2, 36}, 5},
+};
+
+uint8_t disk_floppy_cmos_type(const struct disk *d)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
+    for (size_t i = 0; d && i < sizeof floppy_formats / sizeof floppy_formats[0]; i++)
+        if (floppy_formats[i].bytes == d->sectors * SECTOR)
+            return floppy_formats[i].cmos_type;
+    return 0;
 }
 
 int disk_floppy_geometry(uint64_t bytes, struct disk_geometry *g, char *err, size_t errlen)
 {
-    /* The standard PC diskette formats (cylinders / heads / sectors per track). */
-    static const struct { uint64_t bytes; struct disk_geometry g; } formats[] = {
-        {368640, {40, 2, 9}},   {737280, {80, 2, 9}},   {1228800, {80, 2, 15}},
-        {1474560, {80, 2, 18}}, {2949120, {80, 2, 36}},
-    };
-    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
-        if (formats[i].bytes == bytes) {
-            *g = formats[i].g;
+    for (size_t i = 0; i < sizeof floppy_formats / sizeof floppy_formats[0]; i++) {
+        if (floppy_formats[i].bytes == bytes) {
+            *g = floppy_formats[i].g;
             return 0;
         }
     }
-    return fail(err, errlen,
+    return pw_fail(err, errlen,
                 "no floppy geometry fits %llu bytes (expected 360K, 720K, 1.2M, 1.44M or 2.88M)",
                 (unsigned long long)bytes);
 }
@@ -43,10 +48,10 @@ int disk_check_chs(uint64_t sectors, const struct disk_geometry *g, char *err, s
 {
     if (g->cyls < 1 || g->cyls > 65535 || g->heads < 1 || g->heads > 16 || g->spt < 1 ||
         g->spt > 63)
-        return fail(err, errlen, "C/H/S %u/%u/%u out of range (C 1-65535, H 1-16, S 1-63)",
+        return pw_fail(err, errlen, "C/H/S %u/%u/%u out of range (C 1-65535, H 1-16, S 1-63)",
                     g->cyls, g->heads, g->spt);
     if ((uint64_t)g->cyls * g->heads * g->spt > sectors)
-        return fail(err, errlen, "C/H/S %u/%u/%u needs %llu sectors but the image has %llu",
+        return pw_fail(err, errlen, "C/H/S %u/%u/%u needs %llu sectors but the image has %llu",
                     g->cyls, g->heads, g->spt,
                     (unsigned long long)g->cyls * g->heads * g->spt, (unsigned long long)sectors);
     return 0;
@@ -57,9 +62,9 @@ int disk_hard_geometry(uint64_t sectors, struct disk_geometry *g, char *err, siz
     /* ATA CHS addressing ends at 65535 x 16 x 63; LBA28 at 2^28 sectors. Beyond that no
      * geometry (and no LBA28 command) reaches the whole disk. */
     if (sectors == 0)
-        return fail(err, errlen, "the image is empty");
+        return pw_fail(err, errlen, "the image is empty");
     if (sectors > (1ull << 28))
-        return fail(err, errlen, "no geometry fits %llu sectors (more than LBA28 reaches)",
+        return pw_fail(err, errlen, "no geometry fits %llu sectors (more than LBA28 reaches)",
                     (unsigned long long)sectors);
     /* Whole cylinders of 16 x 63, or as many as fit: what QEMU and PC BIOSes derive, so an
      * image partitioned elsewhere keeps its CHS layout. The partial last cylinder (if any)
@@ -100,32 +105,32 @@ static int disk_finish(struct disk *d, enum disk_kind kind, uint64_t bytes,
 {
     d->kind = kind;
     if (bytes == 0)
-        return fail(err, errlen, "%s: the image is empty", d->path);
+        return pw_fail(err, errlen, "%s: the image is empty", d->path);
     if (kind == DISK_FLOPPY) {
         if (disk_floppy_geometry(bytes, &d->geom, err, errlen) == 0) {
             d->sectors = bytes / SECTOR;
         } else {
             char why[200];
             snprintf(why, sizeof why, "%s", err);
-            return fail(err, errlen, "%s: %s", d->path, why);
+            return pw_fail(err, errlen, "%s: %s", d->path, why);
         }
     } else {
         if (bytes % SECTOR)
-            return fail(err, errlen, "%s: size %llu is not a whole number of 512-byte sectors",
+            return pw_fail(err, errlen, "%s: size %llu is not a whole number of 512-byte sectors",
                         d->path, (unsigned long long)bytes);
         d->sectors = bytes / SECTOR;
         char why[200];
         int r = chs ? disk_check_chs(d->sectors, chs, why, sizeof why)
                     : disk_hard_geometry(d->sectors, &d->geom, why, sizeof why);
         if (r)
-            return fail(err, errlen, "%s: %s", d->path, why);
+            return pw_fail(err, errlen, "%s: %s", d->path, why);
         if (chs)
             d->geom = *chs;
     }
     if (!d->rw) {
         d->overlay = calloc(d->sectors, sizeof *d->overlay);
         if (!d->overlay)
-            return fail(err, errlen, "%s: out of memory for the overlay", d->path);
+            return pw_fail(err, errlen, "%s: out of memory for the overlay", d->path);
     }
     d->bdev = (struct blockdev){.read = bdev_read, .write = bdev_write, .sectors = d->sectors,
                                 .read_only = false, .opaque = d};
@@ -141,11 +146,11 @@ int disk_open(struct disk *d, const char *path, enum disk_kind kind, bool rw,
     d->rw = rw;
     int fd = open(path, rw ? O_RDWR : O_RDONLY);
     if (fd < 0)
-        return fail(err, errlen, "%s: %s", path, strerror(errno));
+        return pw_fail(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         close(fd);
-        return fail(err, errlen, "%s: not a regular file", path);
+        return pw_fail(err, errlen, "%s: not a regular file", path);
     }
     d->fd = fd;
     if (disk_finish(d, kind, (uint64_t)st.st_size, chs, err, errlen)) {
@@ -255,16 +260,16 @@ int disk_set_cmdline(struct disk *d, const char *text, char *err, size_t errlen)
     size_t mlen = strlen(DISK_CMDLINE_MAGIC);
     if (d->sectors <= DISK_CMDLINE_LBA || disk_read(d, DISK_CMDLINE_LBA, 1, sec) ||
         memcmp(sec, DISK_CMDLINE_MAGIC, mlen))
-        return fail(err, errlen,
+        return pw_fail(err, errlen,
                     "%s: --append needs the bundled kernel's disk (no CMDLINE: block at LBA 1)",
                     d->path);
     size_t tlen = strlen(text);
     if (tlen > DISK_CMDLINE_MAX)
-        return fail(err, errlen, "--append: the command line is longer than %d characters",
+        return pw_fail(err, errlen, "--append: the command line is longer than %d characters",
                     DISK_CMDLINE_MAX);
     memset(sec + mlen, 0, SECTOR - mlen);
     memcpy(sec + mlen, text, tlen);
     if (disk_write_overlay(d, DISK_CMDLINE_LBA, 1, sec))
-        return fail(err, errlen, "%s: out of memory for the overlay", d->path);
+        return pw_fail(err, errlen, "%s: out of memory for the overlay", d->path);
     return 0;
 }

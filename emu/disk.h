@@ -44,6 +44,9 @@ struct disk {
 
 /* Geometry rules (pure, for tests). Return 0, or -1 with a one-line reason in err. */
 int disk_floppy_geometry(uint64_t bytes, struct disk_geometry *g, char *err, size_t errlen);
+/* The CMOS / BIOS drive type of a floppy image by its size (1: 360K ... 5: 2.88M), 0 for no
+ * disk or a size that is not a standard format. */
+uint8_t disk_floppy_cmos_type(const struct disk *d);
 int disk_hard_geometry(uint64_t sectors, struct disk_geometry *g, char *err, size_t errlen);
 int disk_check_chs(uint64_t sectors, const struct disk_geometry *g, char *err, size_t errlen);
 

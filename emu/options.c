@@ -1,9 +1,9 @@
 /* The command line (see options.h and the usage text below). */
 #include "emu/options.h"
+#include "emu/errmsg.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +62,6 @@ const char options_usage[] =
     "Exit status: the guest's status when it exits through port 0xF4 ((v << 1) | 1),\n"
     "0 for other normal stops, 3 after a triple fault, 2 for bad options or images.\n";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')
@@ -88,9 +79,9 @@ int options_parse_drive(const char *arg, struct pw_drive_opt *d, char *err, size
 {
     memset(d, 0, sizeof *d);
     if (!arg || !*arg)
-        return fail(err, errlen, "empty disk image name");
+        return pw_fail(err, errlen, "empty disk image name");
     if (strlen(arg) >= sizeof d->path_buf)
-        return fail(err, errlen, "disk image name too long: %.40s...", arg);
+        return pw_fail(err, errlen, "disk image name too long: %.40s...", arg);
     strcpy(d->path_buf, arg);
     /* Options follow the last comma-separated words that look like options; a file name
      * containing a comma still works as long as its tail is not "rw" or "chs=...". */
@@ -107,7 +98,7 @@ int options_parse_drive(const char *arg, struct pw_drive_opt *d, char *err, size
             unsigned c, h, s;
             char tail;
             if (sscanf(opt + 4, "%u/%u/%u%c", &c, &h, &s, &tail) != 3)
-                return fail(err, errlen, "bad geometry '%s' (expected chs=C/H/S)", opt);
+                return pw_fail(err, errlen, "bad geometry '%s' (expected chs=C/H/S)", opt);
             d->has_chs = true;
             d->c = c;
             d->h = h;
@@ -118,7 +109,7 @@ int options_parse_drive(const char *arg, struct pw_drive_opt *d, char *err, size
         *comma = '\0';
     }
     if (!d->path_buf[0])
-        return fail(err, errlen, "empty disk image name in '%s'", arg);
+        return pw_fail(err, errlen, "empty disk image name in '%s'", arg);
     d->path = d->path_buf;
     return 0;
 }
@@ -137,7 +128,7 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
         const char *a = argv[i];
         if (a[0] != '-' || !a[1]) {
             if (o->image)
-                return fail(err, errlen, "more than one image given ('%s' and '%s')", o->image, a);
+                return pw_fail(err, errlen, "more than one image given ('%s' and '%s')", o->image, a);
             o->image = a;
             continue;
         }
@@ -161,7 +152,7 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
             is_flag |= !strcmp(name, flags[k]);
         if (is_flag) {
             if (val)
-                return fail(err, errlen, "option '%s' takes no value", name);
+                return pw_fail(err, errlen, "option '%s' takes no value", name);
             if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
                 o->help = true;
                 return 0;
@@ -190,10 +181,10 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
         for (int k = 0; valued[k]; k++)
             known |= !strcmp(name, valued[k]);
         if (!known)
-            return fail(err, errlen, "unknown option '%s' (try --help)", name);
+            return pw_fail(err, errlen, "unknown option '%s' (try --help)", name);
         if (!val) {
             if (i + 1 >= argc)
-                return fail(err, errlen, "option '%s' needs a value (try --help)", name);
+                return pw_fail(err, errlen, "option '%s' needs a value (try --help)", name);
             val = argv[++i];
         }
 
@@ -202,18 +193,18 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
             if (options_parse_drive(val, d, err, errlen))
                 return -1;
             if (d->has_chs)
-                return fail(err, errlen, "%s: floppy geometry comes from the image size (no chs=)", name);
+                return pw_fail(err, errlen, "%s: floppy geometry comes from the image size (no chs=)", name);
         } else if (!strcmp(name, "--hda") || !strcmp(name, "--hdb")) {
             if (options_parse_drive(val, &o->hd[name[4] - 'a'], err, errlen))
                 return -1;
         } else if (!strcmp(name, "--boot")) {
             if (strcmp(val, "a") && strcmp(val, "c"))
-                return fail(err, errlen, "--boot: expected a or c, got '%s'", val);
+                return pw_fail(err, errlen, "--boot: expected a or c, got '%s'", val);
             o->boot = val[0];
         } else if (!strcmp(name, "--mem")) {
             uint64_t v;
             if (!parse_uint(val, 3072, &v) || v < 1)
-                return fail(err, errlen, "--mem: expected a size in MiB from 1 to 3072, got '%s'", val);
+                return pw_fail(err, errlen, "--mem: expected a size in MiB from 1 to 3072, got '%s'", val);
             o->mem_mib = (unsigned)v;
         } else if (!strcmp(name, "--cpu")) {
             if (!strcmp(val, "386"))
@@ -221,17 +212,17 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
             else if (!strcmp(val, "486"))
                 o->cpu_model = 486;
             else
-                return fail(err, errlen, "--cpu: expected 386 or 486, got '%s'", val);
+                return pw_fail(err, errlen, "--cpu: expected 386 or 486, got '%s'", val);
         } else if (!strcmp(name, "--tlb")) {
             tlb_spec = val;
         } else if (!strcmp(name, "--append")) {
             if (strlen(val) > 500)
-                return fail(err, errlen, "--append: the command line is longer than 500 characters");
+                return pw_fail(err, errlen, "--append: the command line is longer than 500 characters");
             o->append = val;
         } else if (!strcmp(name, "--serial") || !strcmp(name, "--serial2") ||
                    !strcmp(name, "--debugcon")) {
             if (!console_spec_ok(val))
-                return fail(err, errlen, "%s: expected stdio, none or a file name", name);
+                return pw_fail(err, errlen, "%s: expected stdio, none or a file name", name);
             if (!strcmp(name, "--serial"))
                 o->serial = val;
             else if (!strcmp(name, "--serial2"))
@@ -241,7 +232,7 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
         } else if (!strcmp(name, "--max-instructions")) {
             uint64_t v;
             if (!parse_uint(val, UINT64_MAX / 2, &v) || v == 0)
-                return fail(err, errlen, "--max-instructions: expected a positive count, got '%s'", val);
+                return pw_fail(err, errlen, "--max-instructions: expected a positive count, got '%s'", val);
             o->max_insns = v;
         } else if (!strcmp(name, "--clock")) {
             if (!strcmp(val, "virtual"))
@@ -249,22 +240,22 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
             else if (!strcmp(val, "host"))
                 o->clock = PW_CLOCK_HOST;
             else
-                return fail(err, errlen, "--clock: expected virtual or host, got '%s'", val);
+                return pw_fail(err, errlen, "--clock: expected virtual or host, got '%s'", val);
         } else if (!strcmp(name, "--type")) {
             o->type_text = val;
         } else if (!strcmp(name, "--screen-dump")) {
             if (!*val)
-                return fail(err, errlen, "--screen-dump: empty file name");
+                return pw_fail(err, errlen, "--screen-dump: empty file name");
             o->screen_dump = val;
         } else if (!strcmp(name, "--compare")) {
             if (i + 1 >= argc)
-                return fail(err, errlen, "--compare needs two option strings: --compare \"A\" \"B\"");
+                return pw_fail(err, errlen, "--compare needs two option strings: --compare \"A\" \"B\"");
             o->compare[0] = val;
             o->compare[1] = argv[++i];
         } else if (!strcmp(name, "--script") || !strcmp(name, "--symbols") || !strcmp(name, "--snapshot") ||
                    !strcmp(name, "--trace") || !strcmp(name, "--trace-chrome") || !strcmp(name, "--stats-json")) {
             if (!*val)
-                return fail(err, errlen, "%s: empty file name", name);
+                return pw_fail(err, errlen, "%s: empty file name", name);
             if (!strcmp(name, "--script"))
                 o->script = val;
             else if (!strcmp(name, "--symbols"))
@@ -279,7 +270,7 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
                 o->stats_json = val;
         } else if (!strcmp(name, "--bios")) {
             if (!*val)
-                return fail(err, errlen, "--bios: empty file name");
+                return pw_fail(err, errlen, "--bios: empty file name");
             o->bios = val;
         }
     }
@@ -289,7 +280,7 @@ int options_parse(int argc, char **argv, struct pw_options *o, char *err, size_t
     if (tlb_spec) {
         char terr[160];
         if (mmu_tlb_parse(tlb_spec, &o->tlb, terr, sizeof terr))
-            return fail(err, errlen, "%s%s", strncmp(terr, "--tlb", 5) ? "--tlb: " : "", terr);
+            return pw_fail(err, errlen, "%s%s", strncmp(terr, "--tlb", 5) ? "--tlb: " : "", terr);
         o->tlb_set = true;
     }
     return 0;

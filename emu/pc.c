@@ -1,18 +1,9 @@
 /* The board: all wiring of ports, memory windows and IRQ lines (see the map in pc.h). */
 #include "emu/pc.h"
+#include "emu/errmsg.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ------------------------------------------------------------------ time */
 
@@ -137,27 +128,13 @@ static void com2_tx(void *opaque, uint8_t byte) { com_tx(opaque, 1, byte); }
 
 /* ------------------------------------------------------------------ CMOS contents */
 
-static uint8_t cmos_floppy_code(const struct disk *d)
-{
-    if (!d)
-        return 0;
-    switch (d->sectors * 512) {
-    case 368640: return 1;
-    case 1228800: return 2;
-    case 737280: return 3;
-    case 1474560: return 4;
-    case 2949120: return 5;
-    default: return 0;
-    }
-}
-
 /* Memory sizes, diskette types (10h), fixed-disk types (12h: Fh = "see 19h/1Ah", there
  * user type 47) and the equipment byte (14h), consistent with the BIOS data area. */
 static void cmos_configure(struct pc *pc)
 {
     struct cmos *c = &pc->cmos;
     cmos_set_byte(c, CMOS_FLOPPY_TYPES,
-                  (uint8_t)(cmos_floppy_code(pc->drive[PC_FDA]) << 4 | cmos_floppy_code(pc->drive[PC_FDB])));
+                  (uint8_t)(disk_floppy_cmos_type(pc->drive[PC_FDA]) << 4 | disk_floppy_cmos_type(pc->drive[PC_FDB])));
     uint8_t hd = 0;
     if (pc->drive[PC_HDA]) {
         hd |= 0xF0;
@@ -190,13 +167,13 @@ int pc_init(struct pc *pc, const struct pc_config *cfg, struct disk *const drive
 
     pw_events_init(&pc->events);
     if (phys_init(&pc->phys, cfg->ram_bytes, &pc->events))
-        return fail(err, errlen, "cannot allocate %u MiB of guest RAM", cfg->ram_bytes >> 20);
+        return pw_fail(err, errlen, "cannot allocate %u MiB of guest RAM", cfg->ram_bytes >> 20);
     if (mmu_init(&pc->mmu, &pc->phys, &pc->events, cfg->cpu_model, &cfg->tlb))
-        return fail(err, errlen, "the TLB configuration was refused");
+        return pw_fail(err, errlen, "the TLB configuration was refused");
     pc->mmu.tlb_check = cfg->tlb_check;
     struct cpu_bus_ops bus = {bus_io_read, bus_io_write, bus_intr_ack, pc};
     if (cpu_init(&pc->cpu, cfg->cpu_model, &pc->mmu, &pc->events, &bus))
-        return fail(err, errlen, "unsupported CPU model %d", cfg->cpu_model);
+        return pw_fail(err, errlen, "unsupported CPU model %d", cfg->cpu_model);
 
     struct iobus *io = &pc->iobus;
     iobus_init(io);
@@ -221,15 +198,15 @@ int pc_init(struct pc *pc, const struct pc_config *cfg, struct disk *const drive
         ata_attach(&pc->ata, io, 0x1F0, 0x3F6) || fdc_stub_attach(&pc->fdc, io) ||
         sysports_attach(&pc->sys, io) ||
         iobus_register(io, BIOS_TRAP_PORT, 1, NULL, bios_trap_port_write, pc, "BIOS trap"))
-        return fail(err, errlen, "I/O port conflict: %s", io->conflict);
+        return pw_fail(err, errlen, "I/O port conflict: %s", io->conflict);
     if (phys_map_hostmem(&pc->phys, VGA_WINDOW_BASE, VGA_WINDOW_SIZE, pc->vga.mem, "VGA"))
-        return fail(err, errlen, "cannot map the VGA window");
+        return pw_fail(err, errlen, "cannot map the VGA window");
 
     for (int u = 0; u < 2; u++) {
         struct disk *d = pc->drive[PC_HDA + u];
         if (d && ata_attach_drive(&pc->ata, u, &d->bdev, d->geom.cyls, d->geom.heads,
                                   d->geom.spt, NULL))
-            return fail(err, errlen, "%s: geometry %u/%u/%u not accepted by the ATA disk", d->path,
+            return pw_fail(err, errlen, "%s: geometry %u/%u/%u not accepted by the ATA disk", d->path,
                         d->geom.cyls, d->geom.heads, d->geom.spt);
     }
     cmos_configure(pc);
@@ -239,9 +216,9 @@ int pc_init(struct pc *pc, const struct pc_config *cfg, struct disk *const drive
     if (pc->bios.builtin) {
         bios_build(pc);
         if (phys_load_rom(&pc->phys, pc->bios.rom, BIOS_ROM_SIZE))
-            return fail(err, errlen, "cannot map the BIOS ROM");
+            return pw_fail(err, errlen, "cannot map the BIOS ROM");
     } else if (phys_load_rom(&pc->phys, cfg->bios_image, cfg->bios_size)) {
-        return fail(err, errlen, "the firmware image must be 64 KiB or 128 KiB (it is %u bytes)",
+        return pw_fail(err, errlen, "the firmware image must be 64 KiB or 128 KiB (it is %u bytes)",
                     cfg->bios_size);
     }
     pc_reset(pc);
