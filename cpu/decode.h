@@ -99,6 +99,16 @@ static inline void set_r16(struct cpu *c, unsigned r, uint16_t v)
 {
     c->gpr[r] = (c->gpr[r] & ~0xFFFFu) | v;
 }
+/* AL, AX or EAX by operand size in bytes (IN, LODS). */
+static inline void set_acc(struct cpu *c, unsigned size, uint32_t v)
+{
+    if (size == 1)
+        set_r8(c, 0, (uint8_t)v);
+    else if (size == 2)
+        set_r16(c, R_EAX, (uint16_t)v);
+    else
+        c->gpr[R_EAX] = v;
+}
 static inline uint32_t get_rv(const struct cpu *c, struct insn *i, unsigned r)
 {
     return i->op32 ? c->gpr[r] : (c->gpr[r] & 0xFFFF);

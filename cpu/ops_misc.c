@@ -85,19 +85,23 @@ void op_popf(struct cpu *c, struct insn *i)
 }
 
 /* ---- port I/O ---- */
+static void publish_port_io(struct cpu *c, uint16_t port, unsigned size, bool write, uint32_t v)
+{
+    struct pw_event ev = {.kind = PW_EV_PORT_IO};
+    ev.io.port = port;
+    ev.io.size = (uint8_t)size;
+    ev.io.write = write;
+    ev.io.val = v;
+    pw_events_publish(c->events, &ev);
+}
+
 uint32_t core_port_in(struct cpu *c, uint16_t port, unsigned size)
 {
     uint32_t v = c->bus.io_read ? c->bus.io_read(c->bus.opaque, port, size) : 0xFFFFFFFFu;
     if (size < 4)
         v &= (1u << (8 * size)) - 1;
-    if (PW_WANTS(c->events, PW_EV_PORT_IO)) {
-        struct pw_event ev = {.kind = PW_EV_PORT_IO};
-        ev.io.port = port;
-        ev.io.size = (uint8_t)size;
-        ev.io.write = false;
-        ev.io.val = v;
-        pw_events_publish(c->events, &ev);
-    }
+    if (PW_WANTS(c->events, PW_EV_PORT_IO))
+        publish_port_io(c, port, size, false, v);
     return v;
 }
 
@@ -105,14 +109,8 @@ void core_port_out(struct cpu *c, uint16_t port, unsigned size, uint32_t v)
 {
     if (size < 4)
         v &= (1u << (8 * size)) - 1;
-    if (PW_WANTS(c->events, PW_EV_PORT_IO)) {
-        struct pw_event ev = {.kind = PW_EV_PORT_IO};
-        ev.io.port = port;
-        ev.io.size = (uint8_t)size;
-        ev.io.write = true;
-        ev.io.val = v;
-        pw_events_publish(c->events, &ev);
-    }
+    if (PW_WANTS(c->events, PW_EV_PORT_IO))
+        publish_port_io(c, port, size, true, v);
     if (c->bus.io_write)
         c->bus.io_write(c->bus.opaque, port, size, v);
 }
@@ -120,13 +118,7 @@ void core_port_out(struct cpu *c, uint16_t port, unsigned size, uint32_t v)
 static void do_in(struct cpu *c, uint16_t port, unsigned size)
 {
     cpu_check_io(c, port, size);
-    uint32_t v = core_port_in(c, port, size);
-    if (size == 1)
-        set_r8(c, 0, (uint8_t)v);
-    else if (size == 2)
-        set_r16(c, R_EAX, (uint16_t)v);
-    else
-        c->gpr[R_EAX] = v;
+    set_acc(c, size, core_port_in(c, port, size));
 }
 static void do_out(struct cpu *c, uint16_t port, unsigned size)
 {

@@ -247,13 +247,7 @@ static inline __attribute__((always_inline)) void string_op(struct cpu *c, struc
             seg_write(c, SEG_ES, di, size, c->gpr[R_EAX]);
             break;
         case S_LODS: {
-            uint32_t v = seg_read(c, src, si, size);
-            if (size == 1)
-                set_r8(c, 0, (uint8_t)v);
-            else if (size == 2)
-                set_r16(c, R_EAX, (uint16_t)v);
-            else
-                c->gpr[R_EAX] = v;
+            set_acc(c, size, seg_read(c, src, si, size));
             break;
         }
         case S_SCAS: {

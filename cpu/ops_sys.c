@@ -129,32 +129,21 @@ void op_grp7(struct cpu *c, struct insn *i)
 }
 
 /* LAR/LSL Gv,Ew: ZF=1 and the register loaded when the selector passes. */
-void op_lar_Gv_Ew(struct cpu *c, struct insn *i)
+static void lar_lsl(struct cpu *c, struct insn *i, bool (*check)(struct cpu *, uint16_t, uint32_t *))
 {
     decode_modrm(c, i);
     need_pm(c);
     uint32_t out;
     uint16_t sel = get_Ew(c, i);
-    if (cpu_lar(c, sel, &out)) {
+    if (check(c, sel, &out)) {
         set_rv(c, i, i->reg, out);
         flags_put(c, FL_ZF, FL_ZF);
     } else {
         flags_put(c, FL_ZF, 0);
     }
 }
-void op_lsl_Gv_Ew(struct cpu *c, struct insn *i)
-{
-    decode_modrm(c, i);
-    need_pm(c);
-    uint32_t out;
-    uint16_t sel = get_Ew(c, i);
-    if (cpu_lsl(c, sel, &out)) {
-        set_rv(c, i, i->reg, out);
-        flags_put(c, FL_ZF, FL_ZF);
-    } else {
-        flags_put(c, FL_ZF, 0);
-    }
-}
+void op_lar_Gv_Ew(struct cpu *c, struct insn *i) { lar_lsl(c, i, cpu_lar); }
+void op_lsl_Gv_Ew(struct cpu *c, struct insn *i) { lar_lsl(c, i, cpu_lsl); }
 
 void op_clts(struct cpu *c, struct insn *i)
 {
