@@ -10,6 +10,16 @@
 
 static inline bool ss32(const struct cpu *c) { return SEG_ATTR_DB(c->seg[SEG_SS].attr); }
 
+/* The stack handlers cover a 32-bit stack (SS.B = 1) only: with a 16-bit one the
+ * instruction goes to the interpreter before anything has changed. */
+#define STACK32_OR_INTERPRET(c, d)   \
+    do {                             \
+        if (unlikely(!ss32(c))) {    \
+            dc_interp((c), (d));     \
+            return;                  \
+        }                            \
+    } while (0)
+
 static inline void push32(struct cpu *c, uint32_t v)
 {
     uint32_t esp = c->gpr[R_ESP] - 4;
@@ -36,44 +46,29 @@ static inline bool dc_cond(struct cpu *c, unsigned cc)
 
 DC_OP_BODY d_push_r(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     push32(c, c->gpr[d->rm]); /* PUSH ESP pushes the value before the decrement */
 }
 DC_OP_BODY d_pop_r(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     uint32_t v = mem_read32(c, SEG_SS, c->gpr[R_ESP]);
     c->gpr[R_ESP] += 4;
     c->gpr[d->rm] = v; /* POP ESP: the popped value wins over the increment */
 }
 DC_OP_BODY d_push_i(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     push32(c, d->imm);
 }
 DC_OP_BODY d_push_m(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     push32(c, mem_read32(c, d->seg, dc_ea(c, d)));
 }
 DC_OP_BODY d_leave(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     uint32_t sp = c->gpr[R_EBP];
     uint32_t v = mem_read32(c, SEG_SS, sp);
     c->gpr[R_ESP] = sp + 4;
@@ -108,35 +103,23 @@ static inline void call_to(struct cpu *c, uint32_t target)
 }
 DC_OP_BODY d_call(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     call_to(c, c->eip + d->imm);
 }
 DC_OP_BODY d_call_r(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     call_to(c, c->gpr[d->rm]);
 }
 DC_OP_BODY d_call_m(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     call_to(c, mem_read32(c, d->seg, dc_ea(c, d)));
 }
 /* RET and RET imm16 (d->imm: bytes to release after the return address). */
 DC_OP_BODY d_ret(struct cpu *c, const struct dinsn *d)
 {
-    if (unlikely(!ss32(c))) {
-        dc_interp(c, d);
-        return;
-    }
+    STACK32_OR_INTERPRET(c, d);
     uint32_t sp = c->gpr[R_ESP];
     uint32_t target = mem_read32(c, SEG_SS, sp);
     if (unlikely(target > c->seg[SEG_CS].limit))
