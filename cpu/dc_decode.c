@@ -8,7 +8,7 @@
  * appendix A. */
 #include <stdlib.h>
 
-#include "cpu/dc_ops.h"
+#include "cpu/dblock.h"
 
 struct dcache *dc_create(void)
 {
@@ -17,11 +17,18 @@ struct dcache *dc_create(void)
         return NULL;
     for (unsigned k = 0; k < DC_SIZE; k++)
         dc->e[k] = (struct dinsn){.op = DC_OP_miss}; /* mask 0: matches anything, decodes */
+    dc->blocks = db_create();
+    if (!dc->blocks) {
+        free(dc);
+        return NULL;
+    }
     return dc;
 }
 
 void dc_destroy(struct dcache *dc)
 {
+    if (dc)
+        db_destroy(dc->blocks);
     free(dc);
 }
 
@@ -29,6 +36,7 @@ void dc_interp(struct cpu *c, const struct dinsn *d)
 {
     (void)d;
     c->eip = c->insn_eip;
+    c->mmu->slow_seq++; /* the interpreter's accesses bypass the inline accessors' count */
     cpu_exec_insn_decode(c);
 }
 
@@ -147,28 +155,20 @@ static unsigned fused_op(unsigned h)
 }
 static bool fusible(unsigned h) { return fused_op(h) != 0; }
 
-static int16_t slot_distance(const struct cpu *c, const struct dinsn *d, uintptr_t target)
-{
-    int32_t self = (int32_t)(d - ((const struct dcache *)c->internal)->e);
-    return (int16_t)((int32_t)dc_index(target) - self);
-}
-
 /* d's key already covers both instructions (n1 + n2 bytes). */
-static bool fuse(const struct cpu *c, const uint8_t *p, struct dinsn *d, unsigned h, unsigned n1,
-                 unsigned n2, unsigned cc, uint32_t rel)
+static bool fuse(struct dinsn *d, unsigned h, unsigned n1, unsigned n2, unsigned cc, uint32_t rel)
 {
     d->op = (uint16_t)fused_op(h);
     d->len = (uint8_t)n1;
     d->len2 = (uint8_t)n2;
     d->cc = (uint8_t)cc;
     d->imm = rel;
-    d->next = slot_distance(c, d, (uintptr_t)p + n1 + n2);
-    d->taken = slot_distance(c, d, (uintptr_t)p + n1 + n2 + rel);
     return true;
 }
 
 bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
 {
+    (void)c; /* a decode depends on the bytes alone (dcache.h) */
     *d = (struct dinsn){0};
     unsigned n = 0;
     bool op32 = true, a32 = true;
@@ -529,19 +529,14 @@ done:
     if (fusible(h) && (p[n] & 0xF0) == 0x70 && n + 2 <= 15) {
         /* a Jcc rel8 right after a flag-setting register instruction (dc_ops.h, DC_FUSED) */
         set_key(d, p, n + 2);
-        return fuse(c, p, d, h, n, 2, p[n] & 15, (uint32_t)(int32_t)(int8_t)p[n + 1]);
+        return fuse(d, h, n, 2, p[n] & 15, (uint32_t)(int32_t)(int8_t)p[n + 1]);
     }
     if (fusible(h) && p[n] == 0x0F && (p[n + 1] & 0xF0) == 0x80 && n + 6 <= 15) {
         set_key(d, p, n + 6);
-        return fuse(c, p, d, h, n, 6, p[n + 1] & 15, rd32(p + n + 2));
+        return fuse(d, h, n, 6, p[n + 1] & 15, rd32(p + n + 2));
     }
     set_key(d, p, n);
     d->op = (uint16_t)h;
-    {
-        bool direct = h == DC_OP_d_jcc || h == DC_OP_d_jmp || h == DC_OP_d_call;
-        d->next = slot_distance(c, d, (uintptr_t)p + n);
-        d->taken = direct ? slot_distance(c, d, (uintptr_t)p + n + d->imm) : d->next;
-    }
     return true;
 
 interp:
@@ -552,8 +547,6 @@ interp:
         *d = (struct dinsn){0};
         set_key(d, p, keep);
         d->op = DC_OP_interp;
-        /* no successor: the run loop leaves an interpreted instruction through its outer
-         * part (dc_exec.c), which finds the next entry by its address */
     }
     return false;
 }

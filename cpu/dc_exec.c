@@ -1,26 +1,31 @@
-/* Running decoded instructions: the fast run loop and the one-instruction entry.
+/* Running decoded instructions: the block run loop and the one-instruction entry.
  *
- * The run loop is one function with every handler body inlined at a label of its own and
- * dispatch by computed goto (`goto *label[d->op]`), each handler ending in its own copy of
- * the "next instruction" step. The loop's state (EIP, the window offset, the entry, the
- * budget) stays in host registers: no call and no return per guest instruction, and the
- * branch predictor sees one indirect jump per handler, which learns the successors that
- * guest code has.
+ * The run loop executes blocks (cpu/dblock.h): straight runs of decoded records that end at
+ * a control transfer. It is one function with every handler body inlined at a label of its
+ * own and dispatch by computed goto (`goto *label[d->op]`); the next record of a block is
+ * the next array element. Its state (the block's first EIP, its window offset, icount at
+ * its start, the MMU's slow-access count) stays in host registers.
  *
- * Per instruction it does what cpu_exec_insn_cached (dcache.h) does: the replacement
- * policy's use of the code page's TLB entry, the byte check of the entry, EIP moved past
- * the instruction, the handler. After a register-only record (dc_ops.h) the loop knows that
- * nothing but EIP, the registers and the flags changed, and skips what that implies: the
- * TLB use (the code page's entry is still the one used last), c->insn_eip (set only before
- * records that can fault or touch memory), and the pending/MMU checks. Each entry names the slot where the next instruction
- * probably sits (fall-through, taken branch), so the next entry is found without hashing
- * its address; a wrong guess only costs a decode, since the bytes are checked anyway.
- *
- * The loop goes back to the step loop (cpu.c) when the budget is spent, when c->pending
- * changes (an observer asked to stop, say), after any instruction the interpreter ran
- * (it may have changed CS, CPL, IF, TF, the window: everything the loop keeps in
- * registers), and when the next instruction is not in the open window or the MMU epoch
- * moved (a TLB eviction may have taken the code page's entry). */
+ * Entering a block checks, once for all its instructions, what a single record would check
+ * each time: the bytes (the block's copy against the code), that the block lies in the open
+ * fetch window, and that the budget holds all of it. The code page's TLB entry gets its
+ * replacement-policy use at entry and after every record that may have used another entry.
+ * Then, per record:
+ *  - register-only records (dc_ops.h) run with nothing around them: they change registers
+ *    and flags, nothing else;
+ *  - records that touch memory get c->insn_eip, c->eip and c->icount set first (a fault
+ *    restarts there, an observer of an event sees them) and, if the access left the MMU's
+ *    fast path or wrote into the block's bytes (mmu->slow_seq moved), the loop checks after
+ *    the record what that may have changed: pending work (leave the block), the code
+ *    page's translation (the window), the block's own bytes (self-modifying code; a page
+ *    walk that set an A bit in the code page);
+ *  - a control transfer ends the block; the block that followed last time, along the same
+ *    edge, is tried first for the next (a guess: its bytes are compared anyway).
+ * Whatever a block cannot take (an instruction for the interpreter, the end of the window,
+ * the last instructions of the budget) runs one instruction at a time through
+ * cpu_exec_insn_cached (dcache.h), which does the same checks per instruction. The loop
+ * returns to the step loop (cpu.c) when the budget is spent or something is pending. */
+#include "cpu/dblock.h"
 #include "cpu/dc_ops_ctrl.h"
 #include "cpu/dc_ops_data.h"
 #include "cpu/pending.h"
@@ -40,188 +45,223 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
     }
 }
 
+
 void dc_run(struct cpu *c, uint64_t limit)
 {
-#define DC_LABEL(name) &&L_##name,
-#define DC_FLABEL(name, first) &&L_##name,
-    static const void *const label[DC_OP_COUNT] = {&&L_miss, &&L_interp, DC_HANDLERS(DC_LABEL)
-                                                   DC_FUSED(DC_FLABEL)};
+#define DC_LABEL(name) &&B_##name,
+#define DC_FLABEL(name, first) &&B_##name,
+    static const void *const label[DC_OP_COUNT + 1] = {&&B_single, &&B_single,
+                                                       DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
+                                                       &&B_end};
 #undef DC_LABEL
 #undef DC_FLABEL
-    struct dcache *dc = c->internal;
+    struct dbtab *bt = ((struct dcache *)c->internal)->blocks;
     struct mmu *m = c->mmu;
-    struct dinsn *d = NULL;
+    const bool touch = m->touch_on_hit;
+    struct dblock *b, **link;
+    const struct dinsn *d;
     const uint8_t *p;
-    uint32_t eip, off, last, epoch, pend, len, next;
+    uint32_t eip0, off0, epoch, pend;
+    uint64_t ic0, seq;
     int32_t code_tlb;
 
 outer:
-    if (c->icount >= limit || boundary_due(c))
+    if (c->icount >= limit || boundary_due(c)) {
+        m->watch_len = 0;
         return;
+    }
     {
         const struct cpu_seg *cs = &c->seg[SEG_CS];
-        eip = c->eip;
-        off = cs->base + eip - c->fw_lin;
-        if (unlikely(!((uint64_t)off + 16 <= c->fw_n && cpu_fw_current(c) &&
+        eip0 = c->eip;
+        off0 = cs->base + eip0 - c->fw_lin;
+        if (unlikely(!((uint64_t)off0 + 16 <= c->fw_n && cpu_fw_current(c) &&
                        c->fw_limit == cs->limit && c->fw_cpl == c->cpl))) {
-            c->insn_eip = eip;
-            cpu_exec_insn_decode(c); /* also reopens the window */
-            c->icount++;
-            d = NULL;
-            goto outer;
+            /* a new code page, or its TLB entry was evicted: translate it as the fetch
+             * would and go on here, or let the interpreter take this instruction */
+            if (!decode_reopen_window(c)) {
+                c->insn_eip = eip0;
+                cpu_exec_insn_decode(c);
+                c->icount++;
+                goto outer;
+            }
+            off0 = cs->base + eip0 - c->fw_lin;
         }
     }
-    last = c->fw_n - 16;
     epoch = c->fw_epoch;
     pend = c->pending;
     code_tlb = c->fw_tlb_index;
-    if (!d)
-        d = dc_slot(dc, c->fw_host + off);
+    b = NULL;
+    link = NULL;
 
-dispatch:
+lookup:
+    /* eip0/off0: the next instruction, with 16 bytes of the open window from it; b: a guess,
+     * link: where the guess came from */
+    p = c->fw_host + off0;
+    if (!b || !db_match(b, p)) {
+        b = db_slot(bt, p);
+        if (!db_match(b, p))
+            b = db_build(c, b, p, c->fw_n - off0);
+        if (link)
+            *link = b;
+    }
+    if (unlikely(!b || (uint64_t)off0 + b->span > c->fw_n || c->icount + b->n > limit)) {
+        /* one instruction on its own, then the checks of the outer part */
+        c->insn_eip = eip0;
+        cpu_exec_insn_cached(c);
+        c->icount++;
+        goto outer;
+    }
     if (code_tlb >= 0 && code_tlb != m->tlb_mru)
         mmu_tlb_touch(m, code_tlb);
-    /* After a register-only record the code page's entry is still the one used last (no
-     * other entry was used since), so the replacement policy has nothing to see: */
-dispatch_after_reg:
-    p = c->fw_host + off;
-    if (unlikely(!dc_match(d, p)))
-        dc_decode(c, p, d);
-    /* EIP moves on before the handler runs, from a register */
-    len = d->len;
-    next = eip + len;
-    c->eip = next;
+    ic0 = c->icount;
+    seq = m->slow_seq;
+    m->watch_lo = (uintptr_t)p - 3; /* a write of up to 4 bytes that overlaps the block */
+    m->watch_len = b->nbytes + 3u;
+    d = b->d;
     goto *label[d->op];
 
-/* After a handler: the next entry, then straight on unless something needs the checks of
- * the outer part. */
-#define DC_NEXT_JUMP(mem)                                                                \
+/* Before a record that may fault or touch memory: where it restarts, what has retired. */
+#define DB_SYNC()                                       \
+    do {                                                \
+        uint32_t at = eip0 + d->eoff;                   \
+        c->insn_eip = at;                               \
+        c->eip = at + d->len;                           \
+        c->icount = ic0 + d->idx;                       \
+    } while (0)
+
+/* After a record that touched memory (not a control transfer): the code page's entry gets
+ * its use back if another entry was used (only LRU and PLRU look); if the access left the
+ * fast path, what it may have changed is checked before the next record. */
+#define DB_AFTER_MEM()                                                                   \
     do {                                                                                 \
-        uint64_t ic = c->icount + 1;                                                     \
-        c->icount = ic;                                                                  \
-        if (likely(c->eip == next)) {                                                    \
-            d += d->next;                                                                \
-            eip = next;                                                                  \
-            off += len;                                                                  \
-        } else {                                                                         \
-            uint32_t delta = c->eip - eip;                                               \
-            eip += delta;                                                                \
-            off += delta;                                                                \
-            if (delta != len + d->imm) {                                                 \
-                d = NULL; /* an indirect transfer: look the target up */                 \
-                goto outer;                                                              \
+        if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)                            \
+            mmu_tlb_touch(m, code_tlb);                                                  \
+        if (unlikely(m->slow_seq != seq)) {                                              \
+            seq = m->slow_seq;                                                           \
+            if (c->pending != pend || !db_match(b, p))                                   \
+                goto leave_after;                                                        \
+            if (m->epoch != epoch) {                                                     \
+                if (!cpu_fw_current(c))                                                  \
+                    goto leave_after;                                                    \
+                epoch = m->epoch;                                                        \
             }                                                                            \
-            d += d->taken;                                                               \
         }                                                                                \
-        if (!(mem)) {                                                                    \
-            if (unlikely((off > last) | (ic >= limit)))                                  \
-                goto outer;                                                              \
-            goto dispatch_after_reg;                                                     \
-        } else if (unlikely((off > last) | (ic >= limit) | (c->pending != pend) |        \
-                            (m->epoch != epoch))) {                                      \
-            if (off > last || ic >= limit || c->pending != pend || !cpu_fw_current(c))   \
-                goto outer;                                                              \
-            epoch = m->epoch;                                                            \
-        }                                                                                \
-        goto dispatch;                                                                   \
-    } while (0)
-#define DC_NEXT() DC_NEXT_JUMP(1)
-
-/* The same for a memory handler, which leaves EIP where the dispatch put it. */
-#define DC_NEXT_MEM()                                                                    \
-    do {                                                                                 \
-        c->icount++;                                                                     \
-        d += d->next;                                                                    \
-        eip = next;                                                                      \
-        off += len;                                                                      \
-        if (unlikely((off > last) | (c->icount >= limit) | (c->pending != pend) |        \
-                     (m->epoch != epoch))) {                                             \
-            if (off > last || c->icount >= limit || c->pending != pend ||                \
-                !cpu_fw_current(c))                                                      \
-                goto outer;                                                              \
-            epoch = m->epoch;                                                            \
-        }                                                                                \
-        goto dispatch;                                                                   \
     } while (0)
 
-/* And for a register handler, which cannot have changed the MMU or c->pending either. */
-#define DC_NEXT_REG()                                                                    \
-    do {                                                                                 \
-        c->icount++;                                                                     \
-        d += d->next;                                                                    \
-        eip = next;                                                                      \
-        off += len;                                                                      \
-        if (unlikely((off > last) | (c->icount >= limit)))                               \
-            goto outer;                                                                  \
-        goto dispatch_after_reg;                                                         \
-    } while (0)
-
-/* c->insn_eip (where a fault restarts, what observers of an event see) is set only before
- * records that can fault or touch memory: a register-only record can do neither. */
-#define DC_BLOCK_REG(name) \
-    L_##name:              \
-    name(c, d);            \
-    DC_NEXT_REG();
-#define DC_BLOCK_MEM(name) \
-    L_##name:              \
-    c->insn_eip = eip;     \
-    name(c, d);            \
-    DC_NEXT_MEM();
-#define DC_BLOCK_JUMP(name) \
-    L_##name:               \
-    c->insn_eip = eip;      \
+#define DB_REG(name)        \
+    B_##name:               \
     name(c, d);             \
-    DC_NEXT_JUMP(0);
-#define DC_BLOCK_CTRL(name) \
-    L_##name:               \
-    c->insn_eip = eip;      \
-    name(c, d);             \
-    DC_NEXT();
-    DC_REG_HANDLERS(DC_BLOCK_REG)
-    DC_MEM_HANDLERS(DC_BLOCK_MEM)
-    DC_JUMP_HANDLERS(DC_BLOCK_JUMP)
-    DC_STACK_HANDLERS(DC_BLOCK_CTRL)
-#undef DC_BLOCK_REG
-#undef DC_BLOCK_MEM
-#undef DC_BLOCK_CTRL
-#undef DC_BLOCK_JUMP
-
-/* A fused pair: the first instruction, the boundary (it retires; the budget may end
- * here), then the Jcc as its own instruction. */
-#define DC_BLOCK_FUSED(name, first)                                                     \
-    L_##name:                                                                           \
-    first(c, d);                                                                        \
-    if (unlikely(++c->icount >= limit)) {                                               \
-        d = NULL;                                                                       \
-        goto outer;                                                                     \
-    }                                                                                   \
-    c->insn_eip = next;                                                                 \
-    len += d->len2;                                                                     \
-    next = eip + len;                                                                   \
-    c->eip = next;                                                                      \
-    if (dc_cond(c, d->cc))                                                              \
-        dc_jump(c, next + d->imm);                                                      \
-    DC_NEXT_JUMP(0); /* no memory touched by either */
-    DC_FUSED(DC_BLOCK_FUSED)
-#undef DC_BLOCK_FUSED
-
-L_miss:
-    /* an empty slot: decode into it and dispatch again */
-    dc_decode(c, p, d);
-    len = d->len;
-    next = eip + len;
-    c->eip = next;
+    d++;                    \
     goto *label[d->op];
+#define DB_MEM(name)        \
+    B_##name:               \
+    DB_SYNC();              \
+    name(c, d);             \
+    DB_AFTER_MEM();         \
+    d++;                    \
+    goto *label[d->op];
+/* The stack records: PUSH/POP/LEAVE go on within the block like memory records; the others
+ * (CALL, RET, indirect JMP and CALL) are control transfers that end it. */
+#define DB_STACK(name)                          \
+    B_##name:                                   \
+    DB_SYNC();                                  \
+    name(c, d);                                 \
+    if (db_ends_block(DC_OP_##name))            \
+        goto transfer_mem;                      \
+    DB_AFTER_MEM();                             \
+    d++;                                        \
+    goto *label[d->op];
+#define DB_JUMP(name)       \
+    B_##name:               \
+    DB_SYNC();              \
+    name(c, d);             \
+    goto transfer;
+    DC_REG_HANDLERS(DB_REG)
+    DC_MEM_HANDLERS(DB_MEM)
+    DC_STACK_HANDLERS(DB_STACK)
+    DC_JUMP_HANDLERS(DB_JUMP)
+#undef DB_REG
+#undef DB_MEM
+#undef DB_STACK
+#undef DB_JUMP
 
-L_interp:
-    /* the interpreter may change anything the loop keeps: back to the outer part */
-    c->insn_eip = eip;
-    dc_interp(c, d);
-    c->icount++;
-    d = NULL;
+/* A fused pair: the first instruction (register-only), the boundary (it retires), then the
+ * Jcc as its own instruction. */
+#define DB_FUSED(name, first)                          \
+    B_##name:                                          \
+    first(c, d);                                       \
+    {                                                  \
+        uint32_t at = eip0 + d->eoff + d->len;         \
+        c->icount = ic0 + d->idx + 1;                  \
+        c->insn_eip = at;                              \
+        c->eip = at + d->len2;                         \
+    }                                                  \
+    if (dc_cond(c, d->cc))                             \
+        dc_jump(c, c->eip + d->imm);                   \
+    goto transfer;
+    DC_FUSED(DB_FUSED)
+#undef DB_FUSED
+
+B_end:
+    /* the block ran to its end without a transfer: straight on */
+    c->icount = ic0 + b->n;
+    eip0 += b->nbytes;
+    c->eip = eip0;
+    off0 += b->nbytes;
+    link = &b->fall;
+    b = b->fall;
+    goto next;
+
+transfer_mem:
+    /* a control transfer that touched memory: the checks after a memory record first (its
+     * block ends here, so the block's bytes no longer matter) */
+    if (unlikely(m->slow_seq != seq)) {
+        if (c->pending != pend)
+            goto leave_transfer;
+        if (m->epoch != epoch) {
+            if (!cpu_fw_current(c))
+                goto leave_transfer;
+            epoch = m->epoch;
+        }
+    }
+transfer:
+    /* d: the block's last record, which has run; c->eip: where it went */
+    {
+        uint32_t next = eip0 + d->eoff + d->len + d->len2;
+        c->icount = ic0 + b->n;
+        if (c->eip == next) {
+            link = &b->fall;
+            b = b->fall;
+        } else if (c->eip == next + d->imm) {
+            link = &b->taken;
+            b = b->taken;
+        } else {
+            link = NULL; /* an indirect transfer: look the target up */
+            b = NULL;
+        }
+        off0 += c->eip - eip0;
+        eip0 = c->eip;
+    }
+next:
+    if (unlikely(c->icount >= limit || (uint64_t)off0 + 16 > c->fw_n))
+        goto outer; /* the budget is spent, or the next instruction is not in the window */
+    goto lookup;
+
+leave_transfer:
+    c->icount = ic0 + b->n;
     goto outer;
-#undef DC_NEXT
-#undef DC_NEXT_JUMP
-#undef DC_NEXT_MEM
-#undef DC_NEXT_REG
+leave_after:
+    /* something to look at after record d (it retired; c->eip is past it) */
+    c->icount = ic0 + d->idx + 1;
+    goto outer;
+
+B_single:
+    /* not reached: a block holds neither of the single-record cache's own ops */
+    c->insn_eip = eip0 + d->eoff;
+    c->eip = c->insn_eip;
+    cpu_exec_insn_decode(c);
+    c->icount = ic0 + d->idx + 1;
+    goto outer;
+#undef DB_SYNC
+#undef DB_AFTER_MEM
 }

@@ -22,6 +22,8 @@
 
 #include "cpu/decode.h"
 
+struct dbtab;
+
 
 struct dinsn {
     uint64_t bytes, mask;    /* instruction bytes 0..7 and the mask of those that count */
@@ -31,9 +33,8 @@ struct dinsn {
                                 and only control transfers change it further */
     uint32_t imm;            /* immediate (sign- or zero-extended as the opcode says) */
     uint32_t disp;           /* displacement, or the whole offset for moffs forms */
-    int16_t next, taken;     /* where the next instruction probably sits, as the distance
-                                to its slot from this one: after falling through, and
-                                after a taken direct branch */
+    uint16_t eoff;           /* in a block (cpu/dblock.h): the instruction's offset from
+                                the block's first byte */
     uint8_t len;             /* bytes in the key: the instruction length, or for an
                                 "interpret" entry the bytes that led to that verdict */
     uint8_t reg, rm;         /* ModRM reg and r/m (or the register in the opcode) */
@@ -44,6 +45,7 @@ struct dinsn {
     uint8_t cc;              /* condition code (Jcc, SETcc) or operation (groups) */
     uint8_t len2;            /* a fused pair (dc_ops.h): the Jcc's length; len is the first
                                 instruction's, the key covers both */
+    uint8_t idx;             /* in a block: instructions before this one in the block */
 };
 
 #define DC_BITS 14
@@ -52,6 +54,7 @@ _Static_assert(sizeof(struct dinsn) <= 64, "a decoded instruction fills one cach
 
 struct dcache {
     struct dinsn e[DC_SIZE];
+    struct dbtab *blocks; /* the run loop's blocks of records (cpu/dblock.h) */
 };
 
 /* dc_decode.c */

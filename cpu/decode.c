@@ -81,6 +81,34 @@ void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t ei
     i->end = h + fwd;
 }
 
+bool decode_reopen_window(struct cpu *c)
+{
+    const struct cpu_seg *cs = &c->seg[SEG_CS];
+    uint32_t eip = c->eip;
+    /* (--tlb-check keeps every fetch on the slow path: no window) */
+    if (!c->code32 || c->mmu->tlb_check || eip > cs->limit || (uint64_t)cs->limit - eip + 1 < 16)
+        return false;
+    uint32_t lin = cs->base + eip;
+    if (PAGE_SIZE - (lin & ~PAGE_MASK) < 16)
+        return false;
+    struct mmu *m = c->mmu;
+    bool user = cpu_user(c);
+    if (mmu_fast_slot(m, PW_ACC_FETCH, user, lin)->tag != (lin & PAGE_MASK)) {
+        /* the fetch's translation, exactly as decode_fetch_slow makes it */
+        uint32_t avail;
+        bool faulted;
+        c->insn_eip = eip; /* whose fetch it is, for observers and a #PF */
+        if (!mmu_fetch_ptr(m, lin, user, &avail, &faulted)) {
+            if (faulted)
+                cpu_raise_pf(c);
+            return false;
+        }
+    }
+    struct insn i;
+    decode_open_window(c, &i, lin, eip);
+    return c->fw_n != 0;
+}
+
 /* Effective address of a memory ModRM operand. Default segment SS for BP/EBP/ESP based
  * forms, DS otherwise; a segment-override prefix wins. */
 void decode_modrm_ea(struct cpu *c, struct insn *i, uint8_t m)

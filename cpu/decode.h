@@ -260,6 +260,12 @@ void cpu_rep_yield(struct cpu *c);
  * reopened from the MMU's fast table (decode_open_window), or left closed so that the
  * first fetch8 takes decode_fetch_slow. */
 void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip);
+/* For the decoded run loop: opens the window at CS:EIP in 32-bit code with 16 bytes of the
+ * page and the CS limit from there, translating the code page first when the fast table
+ * does not hold it (the TLB miss, counted and filled as the instruction's fetch would make
+ * it; a #PF is raised at the instruction). False when that is not possible there: the
+ * caller interprets the instruction. */
+bool decode_reopen_window(struct cpu *c);
 
 /* The MMU bumps its epoch on every flush and on every eviction. When it moved, the window
  * is still good if the fast-table slot it came from still holds the same translation (same

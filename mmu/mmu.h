@@ -139,6 +139,14 @@ struct mmu {
 #define MMU_FAST_LOG 32
     uint32_t fast_log_n;
     struct mmu_fast *fast_log[MMU_FAST_LOG];
+
+    /* For a CPU that runs blocks of pre-checked instructions (cpu/dblock.h): slow_seq moves
+     * whenever an access may have had an effect beyond the bytes it moved, that is whenever
+     * an inline accessor below leaves the fast path (a TLB miss, a fault, a watched or
+     * device frame: events, A/D bits, evictions), and when a fast write lands within
+     * [watch_lo, watch_lo + watch_len) of host memory (the bytes of the running block). */
+    uint64_t slow_seq;
+    uintptr_t watch_lo, watch_len;
 };
 
 int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,
@@ -240,6 +248,7 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
             return true;                                                                   \
         }                                                                                  \
         uint32_t t;                                                                        \
+        m->slow_seq++;                                                                     \
         if (!mmu_read_slow(m, lin, (bits) / 8, user, PW_ACC_READ, &t))                    \
             return false;                                                                  \
         *v = (uint##bits##_t)t;                                                            \
@@ -249,9 +258,13 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
     {                                                                                      \
         struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_WRITE, user, lin);                    \
         if (MMU_LIKELY(mmu_fast_match(f, lin, (bits) / 8))) {                              \
-            memcpy(mmu_fast_use(m, f, lin), &v, (bits) / 8);                               \
+            uint8_t *h = mmu_fast_use(m, f, lin);                                          \
+            if (__builtin_expect((uintptr_t)h - m->watch_lo < m->watch_len, 0))            \
+                m->slow_seq++;                                                             \
+            memcpy(h, &v, (bits) / 8);                                                     \
             return true;                                                                   \
         }                                                                                  \
+        m->slow_seq++;                                                                     \
         return mmu_write_slow(m, lin, (bits) / 8, user, v);                               \
     }
 

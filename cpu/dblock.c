@@ -1,0 +1,54 @@
+/* Building blocks of decoded instructions (cpu/dblock.h). */
+#include "cpu/dblock.h"
+
+#include <stdlib.h>
+
+struct dbtab *db_create(void)
+{
+    struct dbtab *t = aligned_alloc(64, sizeof(struct dbtab));
+    if (t)
+        memset(t, 0, sizeof *t); /* nw 0: every slot empty */
+    return t;
+}
+
+void db_destroy(struct dbtab *t)
+{
+    free(t);
+}
+
+struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p, uint32_t room)
+{
+    unsigned pos = 0, n = 0, k = 0;
+    b->nw = 0;
+    b->fall = b->taken = NULL;
+    /* every instruction decoded here has 16 bytes of the window behind its first byte */
+    while (k < DB_MAX_INSN && pos + 16 <= room) {
+        struct dinsn *d = &b->d[k];
+        if (!dc_decode(c, p + pos, d))
+            break; /* the interpreter's: the block ends before it */
+        unsigned len = d->len + d->len2, fused = d->len2 != 0;
+        if (pos + len > DB_MAX_BYTES)
+            break;
+        d->eoff = (uint16_t)pos;
+        d->idx = (uint8_t)n;
+        pos += len;
+        n += 1 + fused;
+        k++;
+        if (db_ends_block(d->op))
+            goto closed;
+    }
+    if (k == 0)
+        return NULL;
+    b->d[k] = (struct dinsn){.op = DB_OP_END, .eoff = (uint16_t)pos, .idx = (uint8_t)n};
+closed:
+    b->nbytes = (uint16_t)pos;
+    b->n = (uint8_t)n;
+    unsigned nw = (pos + 7) / 8;
+    memset(b->w, 0, sizeof b->w);
+    memcpy(b->w, p, pos);
+    unsigned tail_bytes = pos - 8 * (nw - 1);
+    b->tail = tail_bytes == 8 ? ~0ull : (1ull << (8 * tail_bytes)) - 1;
+    b->span = (uint16_t)(8 * nw);
+    b->nw = (uint8_t)nw;
+    return b;
+}
