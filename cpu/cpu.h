@@ -108,6 +108,8 @@ struct cpu_lazyflags {
 struct cpu {
     /* ---- architectural state ---- */
     uint32_t gpr[8];
+    uint32_t ea_zero;            /* always 0: what a decoded address reads for an absent
+                                    base or index register (cpu/dcache.h) */
     uint32_t eip;
     uint32_t eflags;             /* all bits but the arithmetic ones when lazy (see flags.h) */
     struct cpu_lazyflags lf;
@@ -167,6 +169,13 @@ struct cpu {
     int32_t fw_slot_tlb;         /* epoch change elsewhere (an eviction) leaves it valid */
     int32_t fw_tlb_index;        /* TLB entry behind it, -1 when no replacement use is due */
     uint8_t fw_cpl;
+
+    /* ---- segment checks for decoded instructions (cpu/dcache.h: dc_seg_refresh) ----
+     * Recomputed whenever decoded instructions start to run (they change no segment, CPL,
+     * CR0 or EFLAGS.AC): an access of size n at offset off needs no further segment check
+     * when off + n <= dc_seg_end[sreg] (0: always check); dc_user is CPL == 3. */
+    uint64_t dc_seg_end[6];
+    bool dc_user;
 };
 
 /* Lifecycle. cpu_init returns 0, or -1 on an unsupported model. */

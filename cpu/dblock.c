@@ -22,7 +22,7 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
     b->nw = 0;
     b->fall = b->taken = NULL;
     /* every instruction decoded here has 16 bytes of the window behind its first byte */
-    while (k < DB_MAX_INSN && pos + 16 <= room) {
+    while (k < DB_MAX_INSN && pos + 16 <= room) { /* (room >= 16: the first one always) */
         struct dinsn *d = &b->d[k];
         if (!dc_decode(c, p + pos, d))
             break; /* the interpreter's: the block ends before it */
@@ -37,9 +37,13 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
         if (db_ends_block(d->op))
             goto closed;
     }
-    if (k == 0)
-        return NULL;
-    b->d[k] = (struct dinsn){.op = DB_OP_END, .eoff = (uint16_t)pos, .idx = (uint8_t)n};
+    if (k == 0) {
+        /* the first instruction is the interpreter's: the block says so, keyed by the bytes
+         * that led to that verdict (dc_decode), and runs nothing itself */
+        pos = b->d[0].len;
+    } else {
+        b->d[k] = (struct dinsn){.op = DB_OP_END, .eoff = (uint16_t)pos, .idx = (uint8_t)n};
+    }
 closed:
     b->nbytes = (uint16_t)pos;
     b->n = (uint8_t)n;

@@ -32,7 +32,8 @@ struct dblock {
     uint16_t nbytes;              /* bytes of its instructions */
     uint16_t span;                /* bytes from its start that must be in the fetch window */
     uint8_t nw;                   /* words to compare (0: an empty slot) */
-    uint8_t n;                    /* instructions (a fused pair counts two) */
+    uint8_t n;                    /* instructions (a fused pair counts two); 0: the first
+                                     one is the interpreter's */
     /* records, then one whose op is DB_OP_END unless the last is a control transfer */
     struct dinsn d[DB_MAX_INSN + 1] __attribute__((aligned(64)));
 };
@@ -47,8 +48,8 @@ struct dbtab {
 struct dbtab *db_create(void);
 void db_destroy(struct dbtab *t);
 /* Builds the block that starts at p (32-bit code; 'room' bytes of the fetch window from p,
- * at least 16) into b. Returns NULL, and leaves b empty, when the first instruction is
- * one for the interpreter. */
+ * at least 16) into b and returns it. When the first instruction is one for the
+ * interpreter, the block has no instructions (n = 0): it only remembers that verdict. */
 struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p, uint32_t room);
 
 static inline struct dblock *db_slot(struct dbtab *t, const uint8_t *p)
@@ -58,7 +59,7 @@ static inline struct dblock *db_slot(struct dbtab *t, const uint8_t *p)
 }
 
 /* Whether b holds the instructions at p (b->span bytes readable there). */
-static inline bool db_match(const struct dblock *b, const uint8_t *p)
+static inline __attribute__((always_inline)) bool db_match(const struct dblock *b, const uint8_t *p)
 {
     unsigned nw = b->nw;
     if (unlikely(nw == 0))

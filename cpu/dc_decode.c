@@ -6,6 +6,7 @@
  * interpreter (decode.c), which owns every fault and corner case. Formats: Intel 386 manual
  * 17.2 (instruction format) and tables 17-2/17-3 (ModRM and SIB); the opcode map is in
  * appendix A. */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "cpu/dblock.h"
@@ -57,6 +58,9 @@ static inline uint32_t rd32(const uint8_t *p)
 
 /* ModRM (+ SIB + displacement) at p[*n]; fills reg/rm and, for memory forms, the address
  * recipe and segment. Returns mod. */
+#define DC_GPR_OFF(r) ((uint16_t)(offsetof(struct cpu, gpr) + 4 * (r)))
+#define DC_ZERO_OFF ((uint16_t)offsetof(struct cpu, ea_zero))
+
 static unsigned modrm(const uint8_t *p, unsigned *n, bool a32, int seg_ovr, struct dinsn *d)
 {
     uint8_t m = p[(*n)++];
@@ -66,58 +70,36 @@ static unsigned modrm(const uint8_t *p, unsigned *n, bool a32, int seg_ovr, stru
     if (mod == 3)
         return mod;
     bool ss = false;
-    d->a32 = a32;
     if (!a32) {
-        /* [BX+SI] [BX+DI] [BP+SI] [BP+DI] [SI] [DI] [BP]/disp16 [BX] */
-        static const uint8_t base16[8] = {R_EBX, R_EBX, R_EBP, R_EBP, R_ESI, R_EDI, R_EBP, R_EBX};
-        static const uint8_t idx16[8] = {R_ESI, R_EDI, R_ESI, R_EDI, 0, 0, 0, 0};
-        if (rm == 6 && mod == 0) {
-            d->disp = rd16(p + *n);
-            *n += 2;
-        } else {
-            d->base = base16[rm];
-            d->has_base = 1;
-            d->index = idx16[rm];
-            d->has_index = rm < 4;
-            ss = rm == 2 || rm == 3 || rm == 6;
-        }
-        if (mod == 1)
-            d->disp += (uint32_t)(int32_t)(int8_t)p[(*n)++];
-        else if (mod == 2) {
-            d->disp += rd16(p + *n);
-            *n += 2;
-        }
-    } else {
-        if (rm == 4) {
-            uint8_t sib = p[(*n)++];
-            unsigned base = sib & 7, idx = (sib >> 3) & 7;
-            if (base == 5 && mod == 0) {
-                d->disp = rd32(p + *n);
-                *n += 4;
-            } else {
-                d->base = (uint8_t)base;
-                d->has_base = 1;
-                ss = base == R_ESP || base == R_EBP;
-            }
-            if (idx != 4) {
-                d->index = (uint8_t)idx;
-                d->has_index = 1;
-                d->scale = sib >> 6;
-            }
-        } else if (rm == 5 && mod == 0) {
+        d->a16 = 1; /* dc_decode hands the instruction to the interpreter */
+        return mod;
+    }
+    if (rm == 4) {
+        uint8_t sib = p[(*n)++];
+        unsigned base = sib & 7, idx = (sib >> 3) & 7;
+        if (base == 5 && mod == 0) {
             d->disp = rd32(p + *n);
             *n += 4;
         } else {
-            d->base = (uint8_t)rm;
-            d->has_base = 1;
-            ss = rm == R_EBP;
+            d->boff = DC_GPR_OFF(base);
+            ss = base == R_ESP || base == R_EBP;
         }
-        if (mod == 1)
-            d->disp += (uint32_t)(int32_t)(int8_t)p[(*n)++];
-        else if (mod == 2) {
-            d->disp += rd32(p + *n);
-            *n += 4;
+        if (idx != 4) {
+            d->ioff = DC_GPR_OFF(idx);
+            d->scale = sib >> 6;
         }
+    } else if (rm == 5 && mod == 0) {
+        d->disp = rd32(p + *n);
+        *n += 4;
+    } else {
+        d->boff = DC_GPR_OFF(rm);
+        ss = rm == R_EBP;
+    }
+    if (mod == 1)
+        d->disp += (uint32_t)(int32_t)(int8_t)p[(*n)++];
+    else if (mod == 2) {
+        d->disp += rd32(p + *n);
+        *n += 4;
     }
     d->seg = (uint8_t)(seg_ovr >= 0 ? seg_ovr : ss ? SEG_SS : SEG_DS);
     return mod;
@@ -169,7 +151,7 @@ static bool fuse(struct dinsn *d, unsigned h, unsigned n1, unsigned n2, unsigned
 bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
 {
     (void)c; /* a decode depends on the bytes alone (dcache.h) */
-    *d = (struct dinsn){0};
+    *d = (struct dinsn){.boff = DC_ZERO_OFF, .ioff = DC_ZERO_OFF};
     unsigned n = 0;
     bool op32 = true, a32 = true;
     int seg = -1;
@@ -350,8 +332,7 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
     case 0xA0: case 0xA1: case 0xA2: case 0xA3: /* MOV with a moffs operand */
         if (op & 1 && !op32)
             goto interp;
-        d->a32 = a32;
-        d->seg = (uint8_t)(seg >= 0 ? seg : SEG_DS);
+        d->seg = (uint8_t)(seg >= 0 ? seg : SEG_DS); /* the offset alone: no register */
         if (a32) {
             d->disp = rd32(p + n);
             n += 4;
@@ -526,6 +507,8 @@ bool dc_decode(const struct cpu *c, const uint8_t *p, struct dinsn *d)
     }
 
 done:
+    if (d->a16)
+        goto interp; /* a 16-bit ModRM address */
     if (fusible(h) && (p[n] & 0xF0) == 0x70 && n + 2 <= 15) {
         /* a Jcc rel8 right after a flag-setting register instruction (dc_ops.h, DC_FUSED) */
         set_key(d, p, n + 2);

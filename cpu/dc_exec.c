@@ -87,6 +87,7 @@ outer:
             off0 = cs->base + eip0 - c->fw_lin;
         }
     }
+    dc_seg_refresh(c);
     epoch = c->fw_epoch;
     pend = c->pending;
     code_tlb = c->fw_tlb_index;
@@ -104,7 +105,14 @@ lookup:
         if (link)
             *link = b;
     }
-    if (unlikely(!b || (uint64_t)off0 + b->span > c->fw_n || c->icount + b->n > limit)) {
+    if (unlikely(b->n == 0)) {
+        /* an instruction for the interpreter (it may change anything the loop keeps) */
+        c->insn_eip = eip0;
+        cpu_exec_insn_decode(c);
+        c->icount++;
+        goto outer;
+    }
+    if (unlikely((uint64_t)off0 + b->span > c->fw_n || c->icount + b->n > limit)) {
         /* one instruction on its own, then the checks of the outer part */
         c->insn_eip = eip0;
         cpu_exec_insn_cached(c);

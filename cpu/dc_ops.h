@@ -14,15 +14,48 @@
 #include "cpu/alu.h"
 #include "cpu/dcache.h"
 
-/* Effective address: disp + base + (index << scale), wrapped to 16 bits for 16-bit
- * addressing (only the low 16 bits of each register count there: masking at the end is
- * the same). Absent registers are masked out rather than branched on. */
+/* Effective address: disp + base + (index << scale). An absent register reads the
+ * CPU's constant zero, so no form needs a branch or a mask. */
+static inline uint32_t dc_reg_at(const struct cpu *c, uint16_t off)
+{
+    uint32_t v;
+    memcpy(&v, (const char *)c + off, 4);
+    return v;
+}
 static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
 {
-    uint32_t ea = d->disp + (c->gpr[d->base] & (0u - d->has_base)) +
-                  ((c->gpr[d->index] & (0u - d->has_index)) << d->scale);
-    return d->a32 ? ea : ea & 0xFFFF;
+    return d->disp + dc_reg_at(c, d->boff) + (dc_reg_at(c, d->ioff) << d->scale);
 }
+
+/* mem_read8/16/32 and mem_write8/16/32 (decode.h) with the segment check decided by
+ * dc_seg_refresh (dcache.h); anything
+ * else takes those. */
+#define DC_DEFINE_MEM(bits)                                                                 \
+    static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(             \
+        struct cpu *c, int sreg, uint32_t off)                                              \
+    {                                                                                       \
+        if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
+            uint##bits##_t v;                                                               \
+            if (unlikely(!mmu_read##bits(c->mmu, c->seg[sreg].base + off, c->dc_user, &v))) \
+                cpu_raise_pf(c);                                                            \
+            return v;                                                                       \
+        }                                                                                   \
+        return mem_read##bits(c, sreg, off);                                                \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) void dc_write##bits(                      \
+        struct cpu *c, int sreg, uint32_t off, uint##bits##_t v)                            \
+    {                                                                                       \
+        if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
+            if (unlikely(!mmu_write##bits(c->mmu, c->seg[sreg].base + off, c->dc_user, v))) \
+                cpu_raise_pf(c);                                                            \
+            return;                                                                         \
+        }                                                                                   \
+        mem_write##bits(c, sreg, off, v);                                                   \
+    }
+DC_DEFINE_MEM(8)
+DC_DEFINE_MEM(16)
+DC_DEFINE_MEM(32)
+#undef DC_DEFINE_MEM
 
 /* The handler names, by family: the decoder (dc_decode.c) picks one per instruction.
  * Suffixes: rr register <- register, rm register <- memory, mr memory <- register,

@@ -38,14 +38,17 @@ struct dinsn {
     uint8_t len;             /* bytes in the key: the instruction length, or for an
                                 "interpret" entry the bytes that led to that verdict */
     uint8_t reg, rm;         /* ModRM reg and r/m (or the register in the opcode) */
-    uint8_t base, index;     /* effective address: disp + base + (index << scale) */
-    uint8_t has_base, has_index, scale;
+    uint16_t boff, ioff;     /* effective address: disp + base + (index << scale), the
+                                registers given by their byte offsets in struct cpu (an
+                                absent one reads c->ea_zero); 32-bit addressing only:
+                                16-bit ModRM forms are the interpreter's */
+    uint8_t scale;
     uint8_t seg;             /* segment of the memory operand */
-    uint8_t a32;             /* 32-bit addressing (else the offset wraps at 64 KiB) */
     uint8_t cc;              /* condition code (Jcc, SETcc) or operation (groups) */
     uint8_t len2;            /* a fused pair (dc_ops.h): the Jcc's length; len is the first
                                 instruction's, the key covers both */
     uint8_t idx;             /* in a block: instructions before this one in the block */
+    uint8_t a16;             /* (while decoding: a 16-bit ModRM address was met) */
 };
 
 #define DC_BITS 14
@@ -95,6 +98,22 @@ static inline bool dc_match(const struct dinsn *d, const uint8_t *p)
     return !((w1 ^ d->bytes2) & d->mask2);
 }
 
+/* The segment checks of decode.h's seg_lin, decided once for every segment register: a
+ * present, writable, expand-up data segment needs only its limit compared, unless a 486
+ * alignment check could fault (EFLAGS.AC, CR0.AM, CPL 3: then everything goes the long
+ * way, which checks it). Called before decoded instructions run (dc_exec.c), since none
+ * of them changes a segment register, CPL, CR0 or EFLAGS. */
+static inline void dc_seg_refresh(struct cpu *c)
+{
+    bool ac = (c->eflags & FL_AC) && c->model >= CPU_486 && (c->cr0 & CR0_AM) && c->cpl == 3;
+    for (int i = 0; i < 6; i++) {
+        const struct cpu_seg *s = &c->seg[i];
+        bool fast = !ac && (s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks);
+        c->dc_seg_end[i] = fast ? (uint64_t)s->limit + 1 : 0;
+    }
+    c->dc_user = cpu_user(c);
+}
+
 /* The interpreter's entry for one instruction at CS:EIP (c->insn_eip is set). */
 void cpu_exec_insn_decode(struct cpu *c);
 
@@ -109,6 +128,7 @@ static inline __attribute__((always_inline)) void cpu_exec_insn_cached(struct cp
             mmu_tlb_touch(m, c->fw_tlb_index);
         const uint8_t *p = c->fw_host + off;
         const struct dinsn *d = dc_slot(c->internal, p);
+        dc_seg_refresh(c);
         if (likely(dc_match(d, p))) {
             c->eip += d->len;
             dc_exec(c, d);
