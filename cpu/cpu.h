@@ -170,10 +170,10 @@ struct cpu {
     int32_t fw_tlb_index;        /* TLB entry behind it, -1 when no replacement use is due */
     uint8_t fw_cpl;
 
-    /* ---- segment checks for decoded instructions (cpu/dcache.h: dc_seg_refresh) ----
-     * Recomputed whenever decoded instructions start to run (they change no segment, CPL,
-     * CR0 or EFLAGS.AC): an access of size n at offset off needs no further segment check
-     * when off + n <= dc_seg_end[sreg] (0: always check); dc_user is CPL == 3. */
+    /* ---- segment checks for decoded instructions (cpu/dcache.h: dc_seg_forget) ----
+     * Learnt while decoded instructions run (they change no segment, CPL, CR0 or
+     * EFLAGS.AC): an access of size n at offset off needs no further segment check when
+     * off + n <= dc_seg_end[sreg] (0: check, or not known yet); dc_user is CPL == 3. */
     uint64_t dc_seg_end[6];
     bool dc_user;
 };

@@ -33,6 +33,16 @@ void dc_destroy(struct dcache *dc)
     free(dc);
 }
 
+void dc_seg_learn(struct cpu *c, int sreg)
+{
+    /* seg_lin's fast case (decode.h): a present, writable, expand-up data segment needs
+     * only its limit compared, unless a 486 alignment check could fault */
+    const struct cpu_seg *s = &c->seg[sreg];
+    bool ac = (c->eflags & FL_AC) && c->model >= CPU_486 && (c->cr0 & CR0_AM) && c->cpl == 3;
+    bool fast = !ac && (s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks);
+    c->dc_seg_end[sreg] = fast ? (uint64_t)s->limit + 1 : 0;
+}
+
 void dc_interp(struct cpu *c, const struct dinsn *d)
 {
     (void)d;

@@ -87,7 +87,7 @@ outer:
             off0 = cs->base + eip0 - c->fw_lin;
         }
     }
-    dc_seg_refresh(c);
+    dc_seg_forget(c);
     epoch = c->fw_epoch;
     pend = c->pending;
     code_tlb = c->fw_tlb_index;

@@ -27,8 +27,8 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
     return d->disp + dc_reg_at(c, d->boff) + (dc_reg_at(c, d->ioff) << d->scale);
 }
 
-/* mem_read8/16/32 and mem_write8/16/32 (decode.h) with the segment check decided by
- * dc_seg_refresh (dcache.h); anything
+/* mem_read8/16/32 and mem_write8/16/32 (decode.h) with the segment check learnt by
+ * dc_seg_learn (dcache.h); anything
  * else takes those. */
 #define DC_DEFINE_MEM(bits)                                                                 \
     static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(             \
@@ -40,7 +40,9 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
                 cpu_raise_pf(c);                                                            \
             return v;                                                                       \
         }                                                                                   \
-        return mem_read##bits(c, sreg, off);                                                \
+        uint##bits##_t v = mem_read##bits(c, sreg, off);                                    \
+        dc_seg_learn(c, sreg);                                                              \
+        return v;                                                                           \
     }                                                                                       \
     static inline __attribute__((always_inline)) void dc_write##bits(                      \
         struct cpu *c, int sreg, uint32_t off, uint##bits##_t v)                            \
@@ -51,6 +53,7 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
             return;                                                                         \
         }                                                                                   \
         mem_write##bits(c, sreg, off, v);                                                   \
+        dc_seg_learn(c, sreg);                                                              \
     }
 DC_DEFINE_MEM(8)
 DC_DEFINE_MEM(16)

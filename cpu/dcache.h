@@ -98,21 +98,17 @@ static inline bool dc_match(const struct dinsn *d, const uint8_t *p)
     return !((w1 ^ d->bytes2) & d->mask2);
 }
 
-/* The segment checks of decode.h's seg_lin, decided once for every segment register: a
- * present, writable, expand-up data segment needs only its limit compared, unless a 486
- * alignment check could fault (EFLAGS.AC, CR0.AM, CPL 3: then everything goes the long
- * way, which checks it). Called before decoded instructions run (dc_exec.c), since none
- * of them changes a segment register, CPL, CR0 or EFLAGS. */
-static inline void dc_seg_refresh(struct cpu *c)
+/* The segment checks of decode.h's seg_lin, decided for decoded instructions once per
+ * segment register while they run (none of them changes a segment register, CPL, CR0 or
+ * EFLAGS): dc_seg_forget before they start; the first access through a segment register
+ * takes the long way and then records (dc_seg_learn, dc_decode.c) whether the next may
+ * skip to the limit compare. */
+static inline void dc_seg_forget(struct cpu *c)
 {
-    bool ac = (c->eflags & FL_AC) && c->model >= CPU_486 && (c->cr0 & CR0_AM) && c->cpl == 3;
-    for (int i = 0; i < 6; i++) {
-        const struct cpu_seg *s = &c->seg[i];
-        bool fast = !ac && (s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks);
-        c->dc_seg_end[i] = fast ? (uint64_t)s->limit + 1 : 0;
-    }
+    memset(c->dc_seg_end, 0, sizeof c->dc_seg_end);
     c->dc_user = cpu_user(c);
 }
+void dc_seg_learn(struct cpu *c, int sreg);
 
 /* The interpreter's entry for one instruction at CS:EIP (c->insn_eip is set). */
 void cpu_exec_insn_decode(struct cpu *c);
@@ -128,7 +124,7 @@ static inline __attribute__((always_inline)) void cpu_exec_insn_cached(struct cp
             mmu_tlb_touch(m, c->fw_tlb_index);
         const uint8_t *p = c->fw_host + off;
         const struct dinsn *d = dc_slot(c->internal, p);
-        dc_seg_refresh(c);
+        dc_seg_forget(c);
         if (likely(dc_match(d, p))) {
             c->eip += d->len;
             dc_exec(c, d);
