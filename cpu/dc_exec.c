@@ -128,7 +128,15 @@ lookup:
     d = b->d;
     goto *label[d->op];
 
-/* Before a record that may fault or touch memory: where it restarts, what has retired. */
+/* Before a record that may fault or touch memory: where it restarts (and what observers
+ * of its events see), what has retired. A data record leaves c->eip alone: nothing reads it
+ * before the record is done (a fault restarts at c->insn_eip); a control transfer and the
+ * stack records start from it. */
+#define DB_SYNC_DATA()                                  \
+    do {                                                \
+        c->insn_eip = eip0 + d->eoff;                   \
+        c->icount = ic0 + d->idx;                       \
+    } while (0)
 #define DB_SYNC()                                       \
     do {                                                \
         uint32_t at = eip0 + d->eoff;                   \
@@ -163,7 +171,7 @@ lookup:
     goto *label[d->op];
 #define DB_MEM(name)        \
     B_##name:               \
-    DB_SYNC();              \
+    DB_SYNC_DATA();         \
     name(c, d);             \
     DB_AFTER_MEM();         \
     d++;                    \
@@ -195,20 +203,29 @@ lookup:
 
 /* A fused pair: the first instruction (register-only), the boundary (it retires), then the
  * Jcc as its own instruction. */
-#define DB_FUSED(name, first)                          \
-    B_##name:                                          \
-    first(c, d);                                       \
-    {                                                  \
-        uint32_t at = eip0 + d->eoff + d->len;         \
-        c->icount = ic0 + d->idx + 1;                  \
-        c->insn_eip = at;                              \
-        c->eip = at + d->len2;                         \
-    }                                                  \
-    if (dc_cond(c, d->cc))                             \
-        dc_jump(c, c->eip + d->imm);                   \
-    goto transfer;
+#define DB_FUSED(name, first)                                           \
+    B_##name:                                                           \
+    first(c, d);                                                        \
+    if (dc_cond(c, d->cc))                                              \
+        goto fused_taken;                                               \
+    c->eip = eip0 + d->eoff + d->len + d->len2;                         \
+    goto transfer_fall;
     DC_FUSED(DB_FUSED)
 #undef DB_FUSED
+
+fused_taken:
+    {
+        /* the Jcc of a fused pair jumps: #GP(0) beyond the CS limit, as dc_jump */
+        uint32_t at = eip0 + d->eoff + d->len, target = at + d->len2 + d->imm;
+        if (unlikely(target > c->seg[SEG_CS].limit)) {
+            c->icount = ic0 + d->idx + 1;
+            c->insn_eip = at;
+            c->eip = at + d->len2;
+            cpu_raise(c, EXC_GP, 0);
+        }
+        c->eip = target;
+        goto transfer_taken;
+    }
 
 B_end:
     /* the block ran to its end without a transfer: straight on */
@@ -236,20 +253,36 @@ transfer:
     /* d: the block's last record, which has run; c->eip: where it went */
     {
         uint32_t next = eip0 + d->eoff + d->len + d->len2;
+        if (c->eip == next)
+            goto transfer_fall;
+        if (c->eip == next + d->imm)
+            goto transfer_taken;
         c->icount = ic0 + b->n;
-        if (c->eip == next) {
-            link = &b->fall;
-            b = b->fall;
-        } else if (c->eip == next + d->imm) {
-            link = &b->taken;
-            b = b->taken;
-        } else {
-            link = NULL; /* an indirect transfer: look the target up */
-            b = NULL;
-        }
-        off0 += c->eip - eip0;
-        eip0 = c->eip;
+        link = NULL; /* an indirect transfer: look the target up */
+        b = NULL;
+        goto transfer_to;
     }
+transfer_fall:
+    c->icount = ic0 + b->n;
+    link = &b->fall;
+    b = b->fall;
+    goto transfer_to;
+transfer_taken:
+    c->icount = ic0 + b->n;
+    if (c->eip == eip0 && m->slow_seq == seq && c->icount + b->n <= limit) {
+        /* a loop onto itself, and nothing has written into it since its bytes were last
+         * compared (such a write moves slow_seq): again, without the lookup */
+        if (code_tlb >= 0 && code_tlb != m->tlb_mru)
+            mmu_tlb_touch(m, code_tlb);
+        ic0 = c->icount;
+        d = b->d;
+        goto *label[d->op];
+    }
+    link = &b->taken;
+    b = b->taken;
+transfer_to:
+    off0 += c->eip - eip0;
+    eip0 = c->eip;
 next:
     if (unlikely(c->icount >= limit || (uint64_t)off0 + 16 > c->fw_n))
         goto outer; /* the budget is spent, or the next instruction is not in the window */
@@ -259,8 +292,9 @@ leave_transfer:
     c->icount = ic0 + b->n;
     goto outer;
 leave_after:
-    /* something to look at after record d (it retired; c->eip is past it) */
+    /* something to look at after record d (it retired) */
     c->icount = ic0 + d->idx + 1;
+    c->eip = eip0 + d->eoff + d->len;
     goto outer;
 
 B_single:
