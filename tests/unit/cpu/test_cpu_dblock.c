@@ -1,0 +1,162 @@
+/* Blocks of decoded instructions (cpu/dblock.h): the run loop checks a block's bytes once
+ * on entry, so whatever can change them while it runs must bring the loop back to a check.
+ * Each case here gives a result that a block running stale bytes would get wrong:
+ *  - a page walk that sets the A bit of a page-table entry lying inside the running block
+ *    (a page table that shares its frame with code);
+ *  - a loop that rewrites the first byte of its own block with a dword store starting
+ *    three bytes before the block (the edge of the watched range);
+ *  - budgets that end inside a block (it runs instruction by instruction there), for every
+ *    length from 1 to past its end;
+ *  - a slow-path store (a page whose translation the TLB no longer holds) into the next
+ *    instruction of the block. */
+#include "fixture.h"
+#include "test.h"
+
+/* Paging with the page table in the code's own frame: PDE 0 -> table at 0x5000, which
+ * maps linear 0x5000 (the code), 0x45000 (data) and the stack. The dword at 0x5114 is
+ * both the entry for 0x45000 and the immediate of the instruction at 0x5113: the read of
+ * 0x45000 misses the TLB, the walk sets the entry's A bit, and the MOV after it must load
+ * the value with A set. */
+static void run_pte_in_block(void)
+{
+    struct tmach *t = tm_new(CPU_386);
+    struct cpu *c = &t->cpu;
+    const uint32_t pd = 0x10000, pt = 0x5000;
+    for (uint32_t k = 0; k < 1024; k++)
+        tm_wr32(t, pd + 4 * k, k == 0 ? pt | 3 : 0);
+    tm_wr32(t, pt + 4 * 0x05, 0x5000 | 3);  /* the code (and this table) */
+    tm_wr32(t, pt + 4 * 0x08, 0x8000 | 3);  /* GDT/IDT page of the fixture */
+    tm_wr32(t, pt + 4 * 0x8F, 0x8F000 | 3); /* the stack */
+    static const uint8_t code[] = {
+        0x8B, 0x03, /* 5110 mov (%ebx),%eax: a TLB miss, the walk sets A at 0x5114 */
+        0x90,       /* 5112 nop */
+        0xB9,       /* 5113 mov $imm32,%ecx: the immediate is the entry for 0x45000 */
+    };
+    tm_load(t, 0x5110, code, sizeof code);
+    tm_wr32(t, pt + 4 * 0x45, 0x45000 | 3); /* at 0x5114: present, writable, A clear */
+    static const uint8_t hlt = 0xF4;
+    tm_load(t, 0x5118, &hlt, 1);
+    tm_flat32(t, 0x5110);
+    c->cr3 = pd;
+    c->cr0 |= CR0_PG;
+    mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API);
+    mmu_set_cr0(&t->mmu, true, false);
+    c->gpr[R_EBX] = 0x45000;
+    CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
+    CHECK_EQ(c->gpr[R_ECX], 0x45000u | 3 | PTE_A);
+    CHECK_EQ(c->icount, 4);
+    tm_free(t);
+}
+
+/* A loop whose store's last byte is the first byte of the loop: B8 (mov $1,%eax) becomes
+ * B9 (mov $1,%ecx) after the first pass. A first run stores B8 (no change) so that the
+ * page's fast write slot is there: the second run's store takes the fast path, and only
+ * the watched range (which starts three bytes before the block) can see it. */
+static void run_store_before_block(void)
+{
+    static const uint8_t code[] = {
+        0xB8, 0x01, 0x00, 0x00, 0x00,       /* 2010 mov $1,%eax -> mov $1,%ecx */
+        0x01, 0xC6,                         /* 2015 add %eax,%esi */
+        0x89, 0x15, 0x0D, 0x20, 0x00, 0x00, /* 2017 mov %edx,0x200d: byte 3 lands on 2010 */
+        0x4F,                               /* 201D dec %edi */
+        0x75, 0xF0,                         /* 201E jnz 2010 */
+        0xF4,                               /* 2020 hlt */
+    };
+    struct tmach *t = tm_new(CPU_386);
+    struct cpu *c = &t->cpu;
+    tm_load(t, 0x2010, code, sizeof code);
+    for (int run = 0; run < 2; run++) {
+        tm_flat32(t, 0x2010);
+        c->halted = false;
+        c->gpr[R_EAX] = 0;
+        c->gpr[R_ECX] = 0;
+        c->gpr[R_ESI] = 0;
+        c->gpr[R_EDI] = 3;
+        c->gpr[R_EDX] = run ? 0xB9000000u : 0xB8000000u;
+        uint64_t i0 = c->icount;
+        CHECK_EQ(tm_run(t, 100), CPU_STOP_HALT);
+        CHECK_EQ(c->gpr[R_ECX], run ? 1u : 0u); /* passes 2 and 3 ran the new instruction */
+        CHECK_EQ(c->gpr[R_ESI], 3);
+        CHECK_EQ(c->icount - i0, 3 * 5 + 1);
+    }
+    tm_free(t);
+}
+
+/* Budgets that end anywhere in (and after) a straight block of 8 instructions. */
+static void run_budget_inside(void)
+{
+    static const uint8_t code[] = {
+        0x40,                               /* 2000 inc %eax */
+        0x01, 0xC3,                         /* 2001 add %eax,%ebx */
+        0x89, 0x1D, 0x00, 0x30, 0x00, 0x00, /* 2003 mov %ebx,0x3000 */
+        0x40,                               /* 2009 inc %eax */
+        0x8B, 0x0D, 0x00, 0x30, 0x00, 0x00, /* 200A mov 0x3000,%ecx */
+        0x01, 0xC1,                         /* 2010 add %eax,%ecx */
+        0x40,                               /* 2012 inc %eax */
+        0x40,                               /* 2013 inc %eax */
+        0xF4,                               /* 2014 hlt */
+    };
+    static const uint32_t eip_after[] = {0x2000, 0x2001, 0x2003, 0x2009, 0x200A,
+                                         0x2010, 0x2012, 0x2013, 0x2014};
+    for (unsigned budget = 1; budget <= 9; budget++) {
+        struct tmach *t = tm_new(CPU_386);
+        struct cpu *c = &t->cpu;
+        tm_flat32(t, 0x2000);
+        tm_load(t, 0x2000, code, sizeof code);
+        /* a first full run leaves the block built: the budget then ends inside it */
+        CHECK_EQ(tm_run(t, 100), CPU_STOP_HALT);
+        tm_flat32(t, 0x2000);
+        c->halted = false;
+        c->gpr[R_EAX] = c->gpr[R_EBX] = c->gpr[R_ECX] = 0;
+        uint64_t i0 = c->icount;
+        CHECK_EQ(tm_run(t, budget), CPU_STOP_BUDGET); /* (the HLT retires as the 9th) */
+        CHECK_EQ(c->halted, budget == 9);
+        CHECK_EQ(c->icount - i0, budget);
+        CHECK_EQ(c->eip, budget < 9 ? eip_after[budget] : 0x2015u);
+        if (budget >= 6)
+            CHECK_EQ(c->gpr[R_ECX], 3); /* 1 + 2: the stored EBX, read back */
+        tm_free(t);
+    }
+}
+
+/* A store through the slow path (its page's translation was flushed, so the access walks)
+ * into the instruction right after it, in the same block. */
+static void run_slow_store_into_block(void)
+{
+    struct tmach *t = tm_new(CPU_386);
+    struct cpu *c = &t->cpu;
+    const uint32_t pd = 0x10000, pt = 0x11000;
+    for (uint32_t k = 0; k < 1024; k++) {
+        tm_wr32(t, pd + 4 * k, k == 0 ? pt | 3 : 0);
+        tm_wr32(t, pt + 4 * k, (k << 12) | 3);
+    }
+    /* linear 0x7000 is a second mapping of the code frame 0x6000 */
+    tm_wr32(t, pt + 4 * 7, 0x6000 | 3);
+    static const uint8_t code[] = {
+        0xC6, 0x05, 0x08, 0x70, 0x00, 0x00, 0x07, /* 6000 movb $7,0x7008 (= 0x6008) */
+        0xB0, 0x01,                               /* 6007 mov $1,%al (imm patched to 7) */
+        0xF4,                                     /* 6009 hlt */
+    };
+    for (int pass = 0; pass < 2; pass++) {
+        tm_load(t, 0x6000, code, sizeof code);
+        tm_flat32(t, 0x6000);
+        c->cr3 = pd;
+        c->cr0 |= CR0_PG;
+        mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API); /* every access walks again */
+        mmu_set_cr0(&t->mmu, true, false);
+        c->halted = false;
+        c->gpr[R_EAX] = 0;
+        CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
+        CHECK_EQ(c->gpr[R_EAX] & 0xFF, 7);
+    }
+    tm_free(t);
+}
+
+int main(void)
+{
+    run_pte_in_block();
+    run_store_before_block();
+    run_budget_inside();
+    run_slow_store_into_block();
+    return test_summary("test_cpu_dblock");
+}
