@@ -241,6 +241,56 @@ static MMU_ALWAYS_INLINE void mmu_fast_drop(struct mmu *m, uint32_t lin, int32_t
 #undef MMU_DROP1
 }
 
+/* Drops the data slots (read and write, both privilege levels) that mirror entry idx for
+ * page lin: the first four of mmu_fast_drop's six. */
+static MMU_ALWAYS_INLINE void mmu_fast_drop_data(struct mmu *m, uint32_t lin, int32_t idx)
+{
+    struct mmu_fast *f = mmu_fast_slot(m, 0, 0, lin);
+#define MMU_DROP1(k)                                                                          \
+    do {                                                                                      \
+        struct mmu_fast *g = f + (k) * MMU_FAST_SIZE;                                         \
+        if (g->tag == lin && g->tlb_index == idx)                                             \
+            g->tag = MMU_FAST_EMPTY;                                                          \
+    } while (0)
+    MMU_DROP1(0);
+    MMU_DROP1(1);
+    MMU_DROP1(2);
+    MMU_DROP1(3);
+#undef MMU_DROP1
+}
+
+/* An entry leaves the TLB to make room (replacement, not invalidation): drop its fast slots
+ * and tell a fetch window about it when one can depend on it. A fetch window is always
+ * opened from a fetch slot, and tlb_mirror records every kind of slot that has mirrored the
+ * entry since it was filled, so evicting an entry that no fetch slot mirrored needs neither
+ * the two fetch-slot probes nor an epoch bump (mmu.h, 'epoch'). Statistics and the event
+ * are the caller's. */
+static MMU_ALWAYS_INLINE void mmu_tlb_evicted(struct mmu *m, const struct mmu_tlb_entry *e,
+                                              int32_t idx, bool masked)
+{
+    if (!masked || (m->tlb_mirror[idx] & MMU_MIRROR_FETCH)) {
+        mmu_fast_drop(m, e->lin, idx);
+        m->epoch++;
+        return;
+    }
+    mmu_fast_drop_data(m, e->lin, idx);
+}
+
+/* The tree pseudo-LRU of a 4-way set (mmu_tlb_plru_victim/use with ways = 4, written out):
+ * bit 0 picks the half (0: ways 0-1), bit 1 the way in the left half, bit 2 in the right. */
+static inline unsigned mmu_plru4_victim(uint8_t b)
+{
+    unsigned half = b & 1u;
+    return half * 2 + ((b >> (1 + half)) & 1u);
+}
+
+static inline uint8_t mmu_plru4_use(uint8_t b, unsigned way)
+{
+    unsigned half = way >> 1, bit = 2u << half; /* a use points both levels away from way */
+    b = (uint8_t)((b & ~1u) | (half ^ 1u));
+    return (uint8_t)((b & ~bit) | ((way & 1u) ? 0 : bit));
+}
+
 /* The way a fill of 'set' replaces: a free way first (lowest first), else by policy. */
 static MMU_ALWAYS_INLINE unsigned mmu_tlb_pick_victim(struct mmu *m, unsigned set, bool masked)
 {
@@ -296,11 +346,12 @@ static MMU_ALWAYS_INLINE int32_t mmu_tlb_fill_inline(struct mmu *m, uint32_t lin
         m->stats.evictions++;
         if (PW_WANTS(m->events, PW_EV_TLB_EVICT))
             mmu_tlb_publish(m, PW_EV_TLB_EVICT, e, (int)set, (int)way);
-        mmu_fast_drop(m, e->lin, idx);
-        m->epoch++;
+        mmu_tlb_evicted(m, e, idx, masked);
     }
-    if (masked)
+    if (masked) {
         m->tlb_valid |= 1ull << idx;
+        m->tlb_mirror[idx] = 0;
+    }
     e->lin = lin;
     e->phys = phys & PAGE_MASK;
     e->pte = pte;

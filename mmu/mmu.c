@@ -18,10 +18,13 @@
 #include "mmu/internal.h"
 
 static void count_flush(struct mmu *m, enum pw_flush_cause cause, uint32_t lin, uint32_t n);
+static void quick_refresh(struct mmu *m);
+static inline void quick_new_cr3(struct mmu *m);
 
 static void on_phys_changed(void *opaque)
 {
     mmu_flush_fast(opaque);
+    quick_refresh(opaque);
 }
 
 int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,
@@ -42,6 +45,7 @@ int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu
     mmu_fast_clear(m);
     phys->changed = on_phys_changed;
     phys->changed_opaque = m;
+    quick_refresh(m);
     return 0;
 }
 
@@ -69,8 +73,10 @@ int mmu_set_tlb_config(struct mmu *m, const struct mmu_tlb_config *cfg)
             mmu_tlb_release(m);
             m->cfg.mode = TLB_OFF;
         }
+        quick_refresh(m);
         return -1;
     }
+    quick_refresh(m);
     return 0;
 }
 
@@ -98,6 +104,7 @@ void mmu_set_cr3(struct mmu *m, uint32_t cr3, enum pw_flush_cause cause)
 {
     m->cr3 = cr3;
     mmu_flush_all(m, cause);
+    quick_new_cr3(m); /* the next miss can take the common path at once */
 }
 
 void mmu_invlpg(struct mmu *m, uint32_t lin)
@@ -123,6 +130,7 @@ void mmu_set_cr0(struct mmu *m, bool pg, bool wp)
     m->wp = wp_eff;
     mmu_fast_clear(m); /* paging-off slots (linear = physical) go too */
     m->tlb_mru = pg ? -2 : -1;
+    quick_refresh(m);
     count_flush(m, PW_FLUSH_CR0, 0, n);
 }
 
@@ -243,6 +251,8 @@ static MMU_ALWAYS_INLINE void fast_set(struct mmu *m, enum pw_access acc, bool u
     f->tag = lin & PAGE_MASK;
     f->tlb_index = idx;
     f->addend = (uintptr_t)host_page - (uintptr_t)(lin & PAGE_MASK);
+    if ((uint32_t)idx < 64) /* see tlb_mirror in mmu.h */
+        m->tlb_mirror[idx] |= (uint8_t)(1u << (acc * 2 + user));
     if (idx >= 0) { /* remember it for the next full flush (see mmu_tlb_drop_all) */
         uint32_t n = m->fast_log_n;
         if (n <= MMU_FAST_LOG) {
@@ -337,6 +347,227 @@ static inline void store_host(uint8_t *h, unsigned size, uint32_t v)
         h[0] = (uint8_t)v;
 }
 
+/* ---- the common-case TLB miss ----
+ *
+ * Most fast-table misses are plain TLB misses in ordinary conditions: paging on, the 386/486
+ * TLB geometry (4 ways, at most 64 entries), the page directory and table in plain RAM with
+ * P and A already set (and D for a write), rights that allow the access, a data frame of
+ * plain, unwatched RAM, nobody subscribed to walk/fill/evict events and --tlb-check off.
+ * quick_walk and quick_commit then do what translate() + host_page() + fast_enter() would,
+ * in one straight run: quick_walk tests every condition before anything changes, and any
+ * surprise (a bit to set, a fault, a TLB hit, a window, stale q_* fields...) sends the whole
+ * access to the general path as before. Same statistics, same victim (the RANDOM sequence
+ * included), same entry, same fast slots, same epoch. tests/unit/mmu/test_mmu_miss.c runs
+ * it against the general path. tests/bench/PROFILE.md has the measurements. */
+
+#define QUICK_EVENTS \
+    (PW_EV_BIT(PW_EV_WALK) | PW_EV_BIT(PW_EV_TLB_FILL) | PW_EV_BIT(PW_EV_TLB_EVICT))
+
+/* Is the page-aligned, A20-masked frame plain RAM (phys_ram_direct's test)? */
+static MMU_ALWAYS_INLINE bool quick_ram(const struct mmu *m, uint32_t frame)
+{
+    return frame < m->q_ram_limit && frame - PHYS_HOLE_START >= PHYS_HOLE_END - PHYS_HOLE_START;
+}
+
+/* Recomputes the q_* fields of struct mmu for the current CR3, bus, paging and geometry. */
+static void quick_refresh(struct mmu *m)
+{
+    const struct phys *p = m->phys;
+    m->q_cr3 = m->cr3;
+    m->q_gen = p->gen;
+    m->q_a20 = p->a20 ? ~0u : ~(1u << 20);
+    m->q_ram_limit = p->win_over_ram ? 0 : p->ram_size;
+    m->q_ram = p->ram;
+    m->q_frame_flags = p->frame_flags;
+    m->q_set_mask = m->cfg.sets - 1;
+    m->q_full = m->tlb_n >= 64 ? ~0ull : (1ull << m->tlb_n) - 1;
+    m->q_on = m->paging && m->cfg.mode == TLB_SETASSOC && m->cfg.ways == 4 && mmu_tlb_masked(m);
+    m->q_pd = m->q_on ? phys_ram_direct(p, m->cr3 & PAGE_MASK, PAGE_SIZE) : NULL;
+}
+
+/* quick_refresh after a CR3 write, when only the directory moved. */
+static inline void quick_new_cr3(struct mmu *m)
+{
+    if (m->q_gen != m->phys->gen) {
+        quick_refresh(m);
+        return;
+    }
+    uint32_t pd = m->cr3 & PAGE_MASK & m->q_a20;
+    m->q_cr3 = m->cr3;
+    m->q_pd = m->q_on && quick_ram(m, pd) ? m->q_ram + pd : NULL;
+}
+
+/* The less common parts of the common path, out of line so that the straight run keeps few
+ * values live: victims by PLRU, LRU or FIFO (mmu_tlb_pick_victim's choice in a full 4-way
+ * set), the PLRU update, an evicted entry that a fetch slot may mirror (mmu_tlb_evicted),
+ * a set that holds the page's linear address (valid or not). */
+static __attribute__((noinline, cold)) unsigned quick_victim_other(struct mmu *m, unsigned set)
+{
+    if (m->cfg.policy == TLB_PLRU)
+        return mmu_plru4_victim(m->plru[set]);
+    const struct mmu_tlb_entry *e = &m->tlb[set * 4];
+    unsigned v = 0; /* LRU, FIFO: the smallest stamp, the first of equals */
+    for (unsigned w = 1; w < 4; w++)
+        if (e[w].stamp < e[v].stamp)
+            v = w;
+    return v;
+}
+
+static __attribute__((noinline, cold)) void quick_plru_use(struct mmu *m, unsigned set,
+                                                           unsigned way)
+{
+    m->plru[set] = mmu_plru4_use(m->plru[set], way);
+}
+
+static __attribute__((noinline, cold)) void quick_drop_fetched(struct mmu *m, uint32_t page,
+                                                               int32_t idx)
+{
+    mmu_fast_drop(m, page, idx);
+    m->epoch++;
+}
+
+static __attribute__((noinline, cold)) bool quick_set_holds(const struct mmu *m, uint32_t lin)
+{
+    return mmu_tlb_lookup(m, lin) >= 0;
+}
+
+/* The checks of a common-case miss: true when it is one, with the PTE (P, A and, for a write,
+ * D set) in *pte and the combined rights | frame flags << 8 in *extra. Changes nothing. */
+static MMU_ALWAYS_INLINE bool quick_walk(struct mmu *m, uint32_t lin, enum pw_access acc,
+                                         bool user, uint32_t *pte_out, uint32_t *extra)
+{
+    const uint8_t *pd = m->q_pd;
+    const struct pw_events *ev = m->events;
+    if (!MMU_LIKELY(pd != NULL && m->q_cr3 == m->cr3 && m->q_gen == m->phys->gen &&
+                    !m->tlb_check && !(ev && (ev->mask & QUICK_EVENTS))))
+        return false;
+
+    /* The set: a valid entry for the page is a hit, which the general path handles. */
+    uint32_t page = lin & PAGE_MASK;
+    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
+    const struct mmu_tlb_entry *e = &m->tlb[set * 4];
+    if (!MMU_LIKELY(e[0].lin != page && e[1].lin != page && e[2].lin != page &&
+                    e[3].lin != page) &&
+        quick_set_holds(m, lin))
+        return false;
+
+    /* The walk (walk.c's rules), with nothing to set. */
+    uint32_t pde, pte;
+    memcpy(&pde, pd + ((lin >> 22) << 2), 4);
+    uint32_t table = pde & PAGE_MASK & m->q_a20;
+    if ((pde & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || !quick_ram(m, table))
+        return false;
+    memcpy(&pte, m->q_ram + table + ((lin >> 10) & 0xFFCu), 4);
+    uint32_t want = PTE_P | PTE_A | (acc == PW_ACC_WRITE ? PTE_D : 0);
+    uint32_t rights = pde & pte & (PTE_RW | PTE_US);
+    if ((pte & want) != want || !mmu_rights_allow(m, rights, acc, user))
+        return false;
+
+    /* The frame: plain RAM that host_page() would hand out for this access. */
+    uint32_t fa = pte & PAGE_MASK & m->q_a20;
+    if (!quick_ram(m, fa))
+        return false;
+    uint8_t fl = m->q_frame_flags[fa >> PAGE_SHIFT];
+    if (acc == PW_ACC_WRITE ? (fl & (PHYS_F_WATCH_R | PHYS_F_WATCH_W | PHYS_F_CODE)) != 0
+                            : (fl & PHYS_F_WATCH_R) != 0)
+        return false;
+    *pte_out = pte;
+    *extra = rights | (uint32_t)fl << 8;
+    return true;
+}
+
+/* The host address of the frame quick_walk found. */
+static MMU_ALWAYS_INLINE uint8_t *quick_host(const struct mmu *m, uint32_t pte)
+{
+    return m->q_ram + (pte & PAGE_MASK & m->q_a20);
+}
+
+/* The commit of a common-case miss after quick_walk (the access itself is done by then, so
+ * that little stays live): the miss, its walk and its fill (mmu_tlb_fill_inline for a
+ * masked 4-way set), then the fast slots fast_enter() would enter. */
+static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_access acc,
+                                           bool user, uint32_t pte, uint32_t extra)
+{
+    m->stats.lookups++;
+    m->stats.misses++;
+    m->stats.walks++;
+    m->stats.fills++;
+    m->q_count++;
+    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
+    struct mmu_tlb_entry *e = &m->tlb[set * 4];
+    unsigned way;
+    /* A full TLB (the usual state) has a full set; else look at this set's ways. */
+    uint64_t tlb_valid = m->tlb_valid;
+    unsigned valid = tlb_valid == m->q_full ? 0xFu : (unsigned)(tlb_valid >> (set * 4)) & 0xFu;
+    if (MMU_LIKELY(valid == 0xFu)) {
+        /* mmu_tlb_evicted for a masked TLB, with one base for the old page's slots */
+        if (MMU_LIKELY(m->cfg.policy == TLB_RANDOM)) {
+            uint32_t x = m->rng; /* xorshift32, as mmu_tlb_pick_victim */
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            m->rng = x;
+            way = x & 3;
+        } else {
+            way = quick_victim_other(m, set);
+        }
+        int32_t old = (int32_t)(set * 4 + way);
+        uint32_t old_page = e[way].lin;
+        struct mmu_fast *g = &m->fast[0][0][(old_page >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1)];
+        m->stats.evictions++;
+        if (m->tlb_mirror[old] & MMU_MIRROR_FETCH) {
+            quick_drop_fetched(m, old_page, old);
+        } else {
+            /* [READ][0], [READ][1], [WRITE][0], [WRITE][1] */
+#define QUICK_DROP(k)                                                                          \
+    if (g[(k) * MMU_FAST_SIZE].tag == old_page && g[(k) * MMU_FAST_SIZE].tlb_index == old)     \
+        g[(k) * MMU_FAST_SIZE].tag = MMU_FAST_EMPTY;
+            QUICK_DROP(0)
+            QUICK_DROP(1)
+            QUICK_DROP(2)
+            QUICK_DROP(3)
+#undef QUICK_DROP
+        }
+    } else {
+        way = (unsigned)__builtin_ctz(~valid);
+        m->tlb_valid = tlb_valid | 1ull << (set * 4 + way);
+    }
+    int32_t idx = (int32_t)(set * 4 + way);
+    uint32_t page = lin & PAGE_MASK, rights = extra & (PTE_RW | PTE_US);
+    e += way;
+    e->lin = page;
+    e->phys = pte & PAGE_MASK;
+    /* cached_pte(): frame, P, A, D as the tables have it, PWT/PCD, the combined rights */
+    e->pte = (pte & (PAGE_MASK | PTE_D | PTE_PWT | PTE_PCD)) | PTE_P | PTE_A | rights;
+    e->valid = true;
+    e->stamp = ++m->tick;
+    if (m->plru)
+        quick_plru_use(m, set, way);
+    m->tlb_mru = idx;
+
+    /* [READ][user] is f, [WRITE][user] two tables on, [FETCH][user] four. */
+    uintptr_t addend = (uintptr_t)quick_host(m, pte) - (uintptr_t)page;
+    struct mmu_fast *f = &m->fast[acc == PW_ACC_FETCH ? PW_ACC_FETCH : PW_ACC_READ][user][0] +
+                         ((lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1));
+    f->tag = page;
+    f->tlb_index = idx;
+    f->addend = addend;
+    unsigned mirror = acc == PW_ACC_FETCH ? 1u << (4 + user) : 1u << user;
+    /* mmu_rights_allow(m, rights, PW_ACC_WRITE, user), testing RW before WP */
+    bool can_write = user ? (rights & (PTE_RW | PTE_US)) == (PTE_RW | PTE_US)
+                          : ((rights & PTE_RW) || !m->wp);
+    if (acc == PW_ACC_WRITE ||
+        (acc == PW_ACC_READ && (pte & PTE_D) && !(extra & ((PHYS_F_WATCH_W | PHYS_F_CODE) << 8)) &&
+         can_write)) {
+        struct mmu_fast *g = f + 2 * MMU_FAST_SIZE;
+        g->tag = page;
+        g->tlb_index = idx;
+        g->addend = addend;
+        mirror |= 1u << (2 + user);
+    }
+    m->tlb_mirror[idx] = (uint8_t)mirror;
+}
+
 /* translate() out of line, for the rare two-page accesses. */
 static __attribute__((noinline)) bool translate_page(struct mmu *m, uint32_t lin,
                                                      enum pw_access acc, bool user,
@@ -396,8 +627,10 @@ static MMU_ALWAYS_INLINE bool read_page(struct mmu *m, uint32_t lin, unsigned si
     return true;
 }
 
-bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,
-                   uint32_t *val)
+/* Everything but the common-case miss, out of line so that mmu_read_slow stays a leaf with
+ * few registers to save. */
+static __attribute__((noinline)) bool read_general(struct mmu *m, uint32_t lin, unsigned size,
+                                                   bool user, enum pw_access acc, uint32_t *val)
 {
     if (MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
         if (size == 4)
@@ -412,6 +645,34 @@ bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum p
         v |= phys_read_lin(m->phys, span_addr(&s, i), 1, lin + i) << (8 * i);
     *val = v;
     return true;
+}
+
+/* The common-case read miss for one privilege level (constant arguments on the way out). */
+#define READ_QUICK_FN(name, user)                                                              \
+    static __attribute__((noinline)) bool name(struct mmu *m, uint32_t lin, unsigned size,    \
+                                               uint32_t *val)                                \
+    {                                                                                        \
+        uint32_t pte, extra;                                                                 \
+        if (!MMU_LIKELY(quick_walk(m, lin, PW_ACC_READ, user, &pte, &extra)))                 \
+            return read_general(m, lin, size, user, PW_ACC_READ, val);                       \
+        *val = load_host(quick_host(m, pte) + (lin & ~PAGE_MASK), size);                     \
+        quick_commit(m, lin, PW_ACC_READ, user, pte, extra);                                 \
+        return true;                                                                         \
+    }
+READ_QUICK_FN(read_quick_sv, false)
+READ_QUICK_FN(read_quick_user, true)
+#undef READ_QUICK_FN
+
+/* A thin dispatcher, so that a miss that cannot be common (--tlb ideal, paging off, a fetch
+ * of a non-host page, a split access) reaches the general path without saving registers;
+ * the data is read before the commit, so only m and lin stay live through it. */
+bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,
+                   uint32_t *val)
+{
+    if (MMU_LIKELY(m->q_pd != NULL && acc == PW_ACC_READ &&
+                   (lin & ~PAGE_MASK) <= PAGE_SIZE - size))
+        return user ? read_quick_user(m, lin, size, val) : read_quick_sv(m, lin, size, val);
+    return read_general(m, lin, size, user, acc, val);
 }
 
 /* The single-page case of mmu_write_slow: as read_page. A frame that is host memory but not
@@ -436,7 +697,8 @@ static MMU_ALWAYS_INLINE bool write_page(struct mmu *m, uint32_t lin, unsigned s
     return true;
 }
 
-bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val)
+static __attribute__((noinline)) bool write_general(struct mmu *m, uint32_t lin, unsigned size,
+                                                    bool user, uint32_t val)
 {
     if (MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
         if (size == 4)
@@ -451,22 +713,40 @@ bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint3
     return true;
 }
 
+#define WRITE_QUICK_FN(name, user)                                                             \
+    static __attribute__((noinline)) bool name(struct mmu *m, uint32_t lin, unsigned size,    \
+                                               uint32_t val)                                 \
+    {                                                                                        \
+        uint32_t pte, extra;                                                                 \
+        if (!MMU_LIKELY(quick_walk(m, lin, PW_ACC_WRITE, user, &pte, &extra)))                \
+            return write_general(m, lin, size, user, val);                                   \
+        store_host(quick_host(m, pte) + (lin & ~PAGE_MASK), size, val);                      \
+        quick_commit(m, lin, PW_ACC_WRITE, user, pte, extra);                                \
+        return true;                                                                         \
+    }
+WRITE_QUICK_FN(write_quick_sv, false)
+WRITE_QUICK_FN(write_quick_user, true)
+#undef WRITE_QUICK_FN
+
+bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val)
+{
+    if (MMU_LIKELY(m->q_pd != NULL && (lin & ~PAGE_MASK) <= PAGE_SIZE - size))
+        return user ? write_quick_user(m, lin, size, val) : write_quick_sv(m, lin, size, val);
+    return write_general(m, lin, size, user, val);
+}
+
 bool mmu_check_write(struct mmu *m, uint32_t lin, unsigned size, bool user)
 {
     struct span s;
     return translate_span(m, lin, size, PW_ACC_WRITE, user, &s);
 }
 
-const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *avail, bool *faulted)
+static __attribute__((noinline)) const uint8_t *fetch_general(struct mmu *m, uint32_t lin,
+                                                              bool user, uint32_t *avail,
+                                                              bool *faulted)
 {
     uint32_t left = PAGE_SIZE - (lin & ~PAGE_MASK);
-    *faulted = false;
-    *avail = 0;
-    uint8_t *h = mmu_fast_lookup(m, PW_ACC_FETCH, user, lin, 1);
-    if (h) {
-        *avail = left;
-        return h;
-    }
+    uint8_t *h;
     uint32_t phys;
     int32_t idx;
     bool writable;
@@ -480,4 +760,21 @@ const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *a
     fast_enter(m, lin, PW_ACC_FETCH, user, idx, h, writable);
     *avail = left;
     return h + (lin & ~PAGE_MASK);
+}
+
+const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *avail, bool *faulted)
+{
+    uint32_t left = PAGE_SIZE - (lin & ~PAGE_MASK);
+    *faulted = false;
+    *avail = 0;
+    uint8_t *h = mmu_fast_lookup(m, PW_ACC_FETCH, user, lin, 1);
+    if (!h) {
+        uint32_t pte, extra;
+        if (!quick_walk(m, lin, PW_ACC_FETCH, user, &pte, &extra))
+            return fetch_general(m, lin, user, avail, faulted);
+        quick_commit(m, lin, PW_ACC_FETCH, user, pte, extra);
+        h = quick_host(m, pte) + (lin & ~PAGE_MASK);
+    }
+    *avail = left;
+    return h;
 }

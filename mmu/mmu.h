@@ -117,8 +117,13 @@ struct mmu {
     int32_t tlb_mru;           /* entry used last (-1 with paging off): fast hits on it
                                   need no replacement bookkeeping */
     uint32_t epoch;            /* bumped whenever a translation or host pointer may have
-                                  changed (flush, eviction, A20, windows): a CPU that caches
-                                  a code-page pointer compares it */
+                                  changed (flush, drop, A20, windows): a CPU that caches
+                                  a code-page pointer compares it. An eviction bumps it only
+                                  when the evicted entry has been mirrored by a fetch slot
+                                  (PW_ACC_FETCH) since it was filled (set-associative TLBs of
+                                  at most 64 entries; larger ones bump on every eviction): a
+                                  code-page pointer must come from a fetch slot, so an
+                                  eviction that bumps nothing cannot concern it. */
 
     struct mmu_tlb_stats stats; /* always up to date, fast-path hits included */
     uint64_t slow_hits;        /* the part of stats.hits that took the slow path */
@@ -135,10 +140,35 @@ struct mmu {
      * a fill find a free way and a full flush visit only the valid entries). */
     uint64_t tlb_valid;
     /* The fast slots entered for TLB entries since the fast table last held none (a full
-     * flush then clears just these). fast_log_n > MMU_FAST_LOG: overflowed, not usable. */
+     * flush then clears just these). fast_log_n > MMU_FAST_LOG: overflowed, not usable.
+     * Used by TLBs that tlb_valid does not cover (a flush of the others clears the six
+     * slots at each valid entry's index: tlb.c, mmu_tlb_drop_all). */
 #define MMU_FAST_LOG 32
     uint32_t fast_log_n;
     struct mmu_fast *fast_log[MMU_FAST_LOG];
+    /* For TLBs of at most 64 entries: bit (access kind * 2 + user) of tlb_mirror[i] is set
+     * when a fast slot of that kind has mirrored tlb[i] since it was filled (a superset: the
+     * slot may have been reused since). Evicting an entry without a fetch bit probes only
+     * its four data slots and does not bump the epoch (see epoch above). */
+#define MMU_MIRROR_FETCH 0x30u
+    uint8_t tlb_mirror[64];
+    /* What the common-case TLB miss (mmu.c: quick_walk, quick_commit) needs from CR3 and
+     * the bus: recomputed on CR3 writes, bus changes (phys->changed), CR0 and TLB geometry
+     * changes, and used only while cr3 == q_cr3 and phys->gen == q_gen. */
+    uint32_t q_cr3, q_gen;
+    uint32_t q_set_mask;       /* cfg.sets - 1 */
+    uint64_t q_full;           /* tlb_valid when every entry is valid */
+    bool q_on;                 /* paging on, TLB 4-way set-associative of <= 64 entries */
+    uint32_t q_a20;            /* the A20 gate as an address mask */
+    uint32_t q_ram_limit;      /* plain RAM lies below this, outside the hole (0: a window
+                                  covers some RAM, decode everything the long way) */
+    const uint8_t *q_pd;       /* host address of the page directory, NULL when the common
+                                  case does not apply (paging off, a TLB other than 4-way
+                                  set-associative of at most 64 entries, directory not in RAM) */
+    uint8_t *q_ram;            /* phys->ram and phys->frame_flags */
+    const uint8_t *q_frame_flags;
+    uint64_t q_count;          /* misses the common path served (tests, profiling; not part
+                                  of the statistics, which count every miss alike) */
 
     /* For a CPU that runs blocks of pre-checked instructions (cpu/dblock.h): slow_seq moves
      * whenever an access may have had an effect beyond the bytes it moved, that is whenever

@@ -137,6 +137,7 @@ void phys_free(struct phys *p)
 
 static void notify(struct phys *p)
 {
+    p->gen++;
     if (p->changed)
         p->changed(p->changed_opaque);
 }

@@ -63,6 +63,9 @@ struct phys {
     void (*changed)(void *opaque);
     void *changed_opaque;
     bool win_over_ram;  /* a window covers some RAM (then windows are decoded first) */
+    uint32_t gen;       /* counts the changes 'changed' reports, so a cache of anything
+                           derived from the bus (the MMU's page-directory pointer) can tell
+                           that it is stale without being told */
 };
 
 /* Returns 0, or -1 when memory cannot be allocated. ram_size is a multiple of 4 KiB. */

@@ -12,9 +12,11 @@
  *   TLB_OFF       no entries: every access walks
  *
  * Every entry may be mirrored by up to six fast-table slots (access kind x user), found
- * through the entry's linear page; dropping an entry always drops them. A full flush clears
- * instead the slots logged since the last one (m->fast_log), while the log has not
- * overflowed: a CR3 write then costs a few stores, not six probes per valid entry.
+ * through the entry's linear page; dropping an entry always drops them (an eviction only
+ * those m->tlb_mirror says may exist). A full flush of a TLB of at most 64 entries clears
+ * the six slots at each valid entry's index without probing them; a bigger TLB clears the
+ * slots logged since the last flush (m->fast_log) while the log has not overflowed: a CR3
+ * write then costs a few stores, not six probes per valid entry.
  *
  * The hot half (lookup, victim choice, fill of a set-associative TLB) is inline in
  * internal.h, so the TLB-miss path in mmu.c is one function from the miss to the data. */
@@ -304,26 +306,31 @@ void mmu_tlb_drop(struct mmu *m, int32_t idx)
 uint32_t mmu_tlb_drop_all(struct mmu *m)
 {
     uint32_t n = 0, used = m->cfg.mode == TLB_OFF ? 0 : m->tlb_n;
-    /* The fast slots go first. With paging on every slot in use mirrors some TLB entry, so
-     * after a full flush none may stay; when the log holds every slot entered since the table
-     * was last empty, clearing those is enough (a CR3 write in a loop finds a handful). With
-     * paging off the log is empty: slots entered then mirror no entry and stay, as they
-     * must. Otherwise: slot by slot for each valid entry, or the whole table for a big TLB. */
-    bool logged = m->fast_log_n <= MMU_FAST_LOG;
-    if (logged)
-        for (uint32_t k = 0; k < m->fast_log_n; k++)
-            m->fast_log[k]->tag = MMU_FAST_EMPTY;
+    /* The fast slots go first. With paging on every slot in use mirrors some valid TLB entry
+     * (paging-off slots are cleared when CR0.PG changes), so after a full flush none may
+     * stay. Every such slot sits at the index of its entry's page, so a TLB of at most 64
+     * entries clears the six slots at each valid entry's index, whatever they hold (a CR3
+     * write in a loop finds a handful of entries). A bigger TLB clears the slots logged since
+     * the table was last empty when the log holds all of them; otherwise slot by slot for
+     * each valid entry, or the whole table. With paging off no entry is valid and nothing is
+     * logged: slots entered then mirror no entry and stay, as they must. */
+    bool logged = true;
     if (mmu_tlb_masked(m)) {
-        /* Visit the valid entries only. */
         for (uint64_t v = m->tlb_valid; v; v &= v - 1) {
             int32_t i = __builtin_ctzll(v);
-            if (!logged)
-                mmu_fast_drop(m, m->tlb[i].lin, i);
+            struct mmu_fast *f = mmu_fast_slot(m, 0, 0, m->tlb[i].lin);
+            for (int k = 0; k < 6; k++)
+                f[k * MMU_FAST_SIZE].tag = MMU_FAST_EMPTY;
             m->tlb[i].valid = false;
             n++;
         }
         m->tlb_valid = 0;
         used = 0;
+    } else {
+        logged = m->fast_log_n <= MMU_FAST_LOG;
+        if (logged)
+            for (uint32_t k = 0; k < m->fast_log_n; k++)
+                m->fast_log[k]->tag = MMU_FAST_EMPTY;
     }
     bool bulk = !logged && used > MMU_FAST_SIZE / 2;
     for (uint32_t i = 0; i < used; i++) {
