@@ -152,8 +152,40 @@ static void run_slow_store_into_block(void)
     tm_free(t);
 }
 
+/* With --tlb off every fetch walks the tables once (no entry, so no window): the run
+ * loop must not translate the code page on its own before handing the instruction to the
+ * interpreter, which would count a second walk per instruction. */
+static void run_tlb_off_walks(void)
+{
+    struct tmach *t = tm_new(CPU_386);
+    struct cpu *c = &t->cpu;
+    const uint32_t pd = 0x10000, pt = 0x11000;
+    for (uint32_t k = 0; k < 1024; k++) {
+        tm_wr32(t, pd + 4 * k, k == 0 ? pt | 3 : 0);
+        tm_wr32(t, pt + 4 * k, (k << 12) | 3);
+    }
+    static const uint8_t code[] = {
+        0x90, 0x90, 0x90,                   /* 2000 nop x3 */
+        0x8B, 0x0D, 0x00, 0x30, 0x00, 0x00, /* 2003 mov 0x3000,%ecx */
+        0xF4,                               /* 2009 hlt */
+    };
+    tm_load(t, 0x2000, code, sizeof code);
+    struct mmu_tlb_config off = {.mode = TLB_OFF};
+    CHECK_EQ(mmu_set_tlb_config(&t->mmu, &off), 0);
+    tm_flat32(t, 0x2000);
+    c->cr3 = pd;
+    c->cr0 |= CR0_PG;
+    mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API);
+    mmu_set_cr0(&t->mmu, true, false);
+    uint64_t w0 = t->mmu.stats.walks;
+    CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
+    CHECK_EQ(t->mmu.stats.walks - w0, 5 + 1); /* five fetches, one read */
+    tm_free(t);
+}
+
 int main(void)
 {
+    run_tlb_off_walks();
     run_pte_in_block();
     run_store_before_block();
     run_budget_inside();
