@@ -30,7 +30,7 @@ static inline __attribute__((always_inline)) uint32_t alu(struct cpu *c, unsigne
 }
 
 /* INC/DEC keep CF: it is captured into c->eflags before the lazy state is replaced. */
-static inline void set_incdec(struct cpu *c, bool dec, unsigned sz, uint32_t a, uint32_t r)
+static inline __attribute__((always_inline)) void set_incdec(struct cpu *c, bool dec, unsigned sz, uint32_t a, uint32_t r)
 {
     uint32_t cf = flags_cf(c) ? FL_CF : 0;
     c->eflags = (c->eflags & ~FL_CF) | cf;

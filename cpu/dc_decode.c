@@ -47,7 +47,8 @@ void dc_interp(struct cpu *c, const struct dinsn *d)
 {
     (void)d;
     c->eip = c->insn_eip;
-    c->mmu->slow_seq++; /* the interpreter's accesses bypass the inline accessors' count */
+    c->mmu->slow_seq++; /* the interpreter's accesses bypass the inline accessors' counts */
+    c->mmu->code_seq++;
     cpu_exec_insn_decode(c);
 }
 

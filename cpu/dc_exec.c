@@ -62,7 +62,7 @@ void dc_run(struct cpu *c, uint64_t limit)
     const struct dinsn *d;
     const uint8_t *p;
     uint32_t eip0, off0, epoch, pend;
-    uint64_t ic0, seq;
+    uint64_t ic0, seq, cseq;
     int32_t code_tlb;
 
 outer:
@@ -124,6 +124,7 @@ lookup:
         mmu_tlb_touch(m, code_tlb);
     ic0 = c->icount;
     seq = m->slow_seq;
+    cseq = m->code_seq;
     m->watch_lo = (uintptr_t)p - 3; /* a write of up to 4 bytes that overlaps the block */
     m->watch_len = b->nbytes + 3u;
     d = b->d;
@@ -155,8 +156,13 @@ lookup:
             mmu_tlb_touch(m, code_tlb);                                                  \
         if (unlikely(m->slow_seq != seq)) {                                              \
             seq = m->slow_seq;                                                           \
-            if (c->pending != pend || !db_match(b, p))                                   \
+            if (c->pending != pend)                                                      \
                 goto leave_after;                                                        \
+            if (m->code_seq != cseq) {                                                   \
+                if (!db_match(b, p))                                                     \
+                    goto leave_after;                                                    \
+                cseq = m->code_seq;                                                      \
+            }                                                                            \
             if (m->epoch != epoch) {                                                     \
                 if (!cpu_fw_current(c))                                                  \
                     goto leave_after;                                                    \

@@ -632,6 +632,7 @@ static MMU_ALWAYS_INLINE bool read_page(struct mmu *m, uint32_t lin, unsigned si
 static __attribute__((noinline)) bool read_general(struct mmu *m, uint32_t lin, unsigned size,
                                                    bool user, enum pw_access acc, uint32_t *val)
 {
+    m->code_seq++; /* it may set an A bit, or reach a device (see mmu.h) */
     if (MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
         if (size == 4)
             return read_page(m, lin, 4, user, acc, val);

@@ -177,6 +177,11 @@ struct mmu {
      * [watch_lo, watch_lo + watch_len) of host memory (the bytes of the running block). */
     uint64_t slow_seq;
     uintptr_t watch_lo, watch_len;
+    /* code_seq moves when guest memory may have been written: a slow write, a fast write
+     * into the watched range, a read that took the general miss path (a walk that sets an
+     * A bit, a device frame); not for a read miss that walked without writing anything
+     * (mmu.c's common case). The CPU compares its block's bytes again only then. */
+    uint64_t code_seq;
 };
 
 int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,
@@ -289,12 +294,15 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
         struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_WRITE, user, lin);                    \
         if (MMU_LIKELY(mmu_fast_match(f, lin, (bits) / 8))) {                              \
             uint8_t *h = mmu_fast_use(m, f, lin);                                          \
-            if (__builtin_expect((uintptr_t)h - m->watch_lo < m->watch_len, 0))            \
+            if (__builtin_expect((uintptr_t)h - m->watch_lo < m->watch_len, 0)) {          \
                 m->slow_seq++;                                                             \
+                m->code_seq++;                                                             \
+            }                                                                              \
             memcpy(h, &v, (bits) / 8);                                                     \
             return true;                                                                   \
         }                                                                                  \
         m->slow_seq++;                                                                     \
+        m->code_seq++;                                                                     \
         return mmu_write_slow(m, lin, (bits) / 8, user, v);                               \
     }
 
