@@ -13,12 +13,13 @@
  * Then, per record:
  *  - register-only records (dc_ops.h) run with nothing around them: they change registers
  *    and flags, nothing else;
- *  - records that touch memory get c->insn_eip, c->eip and c->icount set first (a fault
- *    restarts there, an observer of an event sees them) and, if the access left the MMU's
- *    fast path or wrote into the block's bytes (mmu->slow_seq moved), the loop checks after
- *    the record what that may have changed: pending work (leave the block), the code
- *    page's translation (the window), the block's own bytes (self-modifying code; a page
- *    walk that set an A bit in the code page);
+ *  - records that touch memory get c->insn_eip and c->icount set first (a fault restarts
+ *    there, an observer of an event sees them) and, if the access left the MMU's fast path
+ *    or wrote into the block's bytes (mmu->slow_seq moved), the loop checks after the record
+ *    what that may have changed: pending work (leave the block), the block's own bytes if
+ *    guest memory may have been written (mmu->code_seq: self-modifying code, a page walk
+ *    that set an A bit in a table sharing the code's frame), the code page's translation
+ *    (the window);
  *  - a control transfer ends the block; the block that followed last time, along the same
  *    edge, is tried first for the next (a guess: its bytes are compared anyway).
  * Whatever a block cannot take (an instruction for the interpreter, the end of the window,
