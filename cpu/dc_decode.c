@@ -13,7 +13,8 @@
 
 struct dcache *dc_create(void)
 {
-    struct dcache *dc = aligned_alloc(64, sizeof(struct dcache));
+    /* (aligned_alloc wants a size that is a multiple of the alignment) */
+    struct dcache *dc = aligned_alloc(64, (sizeof(struct dcache) + 63) & ~(size_t)63);
     if (!dc)
         return NULL;
     for (unsigned k = 0; k < DC_SIZE; k++)
