@@ -221,42 +221,32 @@ static inline bool mmu_tlb_masked(const struct mmu *m)
     return m->cfg.mode == TLB_SETASSOC && m->tlb_n <= 64;
 }
 
-/* Drops the fast slots that mirror entry idx for page lin. The six slots that may (access
- * kind x user) sit at the same index of their tables: constant offsets from the first. */
-static MMU_ALWAYS_INLINE void mmu_fast_drop(struct mmu *m, uint32_t lin, int32_t idx)
+/* Empties fast slot g if it mirrors entry idx for page lin. */
+static MMU_ALWAYS_INLINE void mmu_fast_drop1(struct mmu_fast *g, uint32_t lin, int32_t idx)
 {
-    struct mmu_fast *f = mmu_fast_slot(m, 0, 0, lin);
-#define MMU_DROP1(k)                                                                          \
-    do {                                                                                      \
-        struct mmu_fast *g = f + (k) * MMU_FAST_SIZE;                                         \
-        if (g->tag == lin && g->tlb_index == idx)                                             \
-            g->tag = MMU_FAST_EMPTY;                                                          \
-    } while (0)
-    MMU_DROP1(0);
-    MMU_DROP1(1);
-    MMU_DROP1(2);
-    MMU_DROP1(3);
-    MMU_DROP1(4);
-    MMU_DROP1(5);
-#undef MMU_DROP1
+    if (g->tag == lin && g->tlb_index == idx)
+        g->tag = MMU_FAST_EMPTY;
 }
 
 /* Drops the data slots (read and write, both privilege levels) that mirror entry idx for
- * page lin: the first four of mmu_fast_drop's six. */
+ * page lin. The slots of one page (access kind x user) sit at the same index of their
+ * tables: constant offsets from the first, data kinds first. */
 static MMU_ALWAYS_INLINE void mmu_fast_drop_data(struct mmu *m, uint32_t lin, int32_t idx)
 {
     struct mmu_fast *f = mmu_fast_slot(m, 0, 0, lin);
-#define MMU_DROP1(k)                                                                          \
-    do {                                                                                      \
-        struct mmu_fast *g = f + (k) * MMU_FAST_SIZE;                                         \
-        if (g->tag == lin && g->tlb_index == idx)                                             \
-            g->tag = MMU_FAST_EMPTY;                                                          \
-    } while (0)
-    MMU_DROP1(0);
-    MMU_DROP1(1);
-    MMU_DROP1(2);
-    MMU_DROP1(3);
-#undef MMU_DROP1
+    mmu_fast_drop1(f, lin, idx);
+    mmu_fast_drop1(f + MMU_FAST_SIZE, lin, idx);
+    mmu_fast_drop1(f + 2 * MMU_FAST_SIZE, lin, idx);
+    mmu_fast_drop1(f + 3 * MMU_FAST_SIZE, lin, idx);
+}
+
+/* Drops all six fast slots (data and fetch) that mirror entry idx for page lin. */
+static MMU_ALWAYS_INLINE void mmu_fast_drop(struct mmu *m, uint32_t lin, int32_t idx)
+{
+    mmu_fast_drop_data(m, lin, idx);
+    struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, 0, lin);
+    mmu_fast_drop1(f, lin, idx);
+    mmu_fast_drop1(f + MMU_FAST_SIZE, lin, idx);
 }
 
 /* An entry leaves the TLB to make room (replacement, not invalidation): drop its fast slots

@@ -513,21 +513,11 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
         }
         int32_t old = (int32_t)(set * 4 + way);
         uint32_t old_page = e[way].lin;
-        struct mmu_fast *g = &m->fast[0][0][(old_page >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1)];
         m->stats.evictions++;
-        if (m->tlb_mirror[old] & MMU_MIRROR_FETCH) {
+        if (m->tlb_mirror[old] & MMU_MIRROR_FETCH)
             quick_drop_fetched(m, old_page, old);
-        } else {
-            /* [READ][0], [READ][1], [WRITE][0], [WRITE][1] */
-#define QUICK_DROP(k)                                                                          \
-    if (g[(k) * MMU_FAST_SIZE].tag == old_page && g[(k) * MMU_FAST_SIZE].tlb_index == old)     \
-        g[(k) * MMU_FAST_SIZE].tag = MMU_FAST_EMPTY;
-            QUICK_DROP(0)
-            QUICK_DROP(1)
-            QUICK_DROP(2)
-            QUICK_DROP(3)
-#undef QUICK_DROP
-        }
+        else
+            mmu_fast_drop_data(m, old_page, old); /* [READ][0..1], [WRITE][0..1] */
     } else {
         way = (unsigned)__builtin_ctz(~valid);
         m->tlb_valid = tlb_valid | 1ull << (set * 4 + way);
