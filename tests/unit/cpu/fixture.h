@@ -115,6 +115,26 @@ static inline void tm_flat32(struct tmach *t, uint32_t eip)
     c->gpr[R_ESP] = 0x90000;
 }
 
+/* Page tables mapping the first 4 MiB one to one (directory at pd, table at pt, every entry
+ * present and writable), for tests that then change single entries. */
+static inline void tm_identity_tables(struct tmach *t, uint32_t pd, uint32_t pt)
+{
+    for (uint32_t k = 0; k < 1024; k++) {
+        tm_wr32(t, pd + 4 * k, k == 0 ? pt | 3 : 0);
+        tm_wr32(t, pt + 4 * k, (k << 12) | 3);
+    }
+}
+
+/* Paging on with the directory at pd (after tm_flat32, which resets CR0). */
+static inline void tm_paging_on(struct tmach *t, uint32_t pd)
+{
+    struct cpu *c = &t->cpu;
+    c->cr3 = pd;
+    c->cr0 |= CR0_PG;
+    mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API);
+    mmu_set_cr0(&t->mmu, true, false);
+}
+
 /* Runs at most max instructions; returns why it stopped. */
 static inline enum cpu_stop tm_run(struct tmach *t, uint64_t max)
 {

@@ -37,10 +37,7 @@ static void run_pte_in_block(void)
     static const uint8_t hlt = 0xF4;
     tm_load(t, 0x5118, &hlt, 1);
     tm_flat32(t, 0x5110);
-    c->cr3 = pd;
-    c->cr0 |= CR0_PG;
-    mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API);
-    mmu_set_cr0(&t->mmu, true, false);
+    tm_paging_on(t, pd);
     c->gpr[R_EBX] = 0x45000;
     CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
     CHECK_EQ(c->gpr[R_ECX], 0x45000u | 3 | PTE_A);
@@ -126,10 +123,7 @@ static void run_slow_store_into_block(void)
     struct tmach *t = tm_new(CPU_386);
     struct cpu *c = &t->cpu;
     const uint32_t pd = 0x10000, pt = 0x11000;
-    for (uint32_t k = 0; k < 1024; k++) {
-        tm_wr32(t, pd + 4 * k, k == 0 ? pt | 3 : 0);
-        tm_wr32(t, pt + 4 * k, (k << 12) | 3);
-    }
+    tm_identity_tables(t, pd, pt);
     /* linear 0x7000 is a second mapping of the code frame 0x6000 */
     tm_wr32(t, pt + 4 * 7, 0x6000 | 3);
     static const uint8_t code[] = {
@@ -140,10 +134,7 @@ static void run_slow_store_into_block(void)
     for (int pass = 0; pass < 2; pass++) {
         tm_load(t, 0x6000, code, sizeof code);
         tm_flat32(t, 0x6000);
-        c->cr3 = pd;
-        c->cr0 |= CR0_PG;
-        mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API); /* every access walks again */
-        mmu_set_cr0(&t->mmu, true, false);
+        tm_paging_on(t, pd); /* (a CR3 load: every access walks again) */
         c->halted = false;
         c->gpr[R_EAX] = 0;
         CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
@@ -158,12 +149,8 @@ static void run_slow_store_into_block(void)
 static void run_tlb_off_walks(void)
 {
     struct tmach *t = tm_new(CPU_386);
-    struct cpu *c = &t->cpu;
     const uint32_t pd = 0x10000, pt = 0x11000;
-    for (uint32_t k = 0; k < 1024; k++) {
-        tm_wr32(t, pd + 4 * k, k == 0 ? pt | 3 : 0);
-        tm_wr32(t, pt + 4 * k, (k << 12) | 3);
-    }
+    tm_identity_tables(t, pd, pt);
     static const uint8_t code[] = {
         0x90, 0x90, 0x90,                   /* 2000 nop x3 */
         0x8B, 0x0D, 0x00, 0x30, 0x00, 0x00, /* 2003 mov 0x3000,%ecx */
@@ -173,10 +160,7 @@ static void run_tlb_off_walks(void)
     struct mmu_tlb_config off = {.mode = TLB_OFF};
     CHECK_EQ(mmu_set_tlb_config(&t->mmu, &off), 0);
     tm_flat32(t, 0x2000);
-    c->cr3 = pd;
-    c->cr0 |= CR0_PG;
-    mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API);
-    mmu_set_cr0(&t->mmu, true, false);
+    tm_paging_on(t, pd);
     uint64_t w0 = t->mmu.stats.walks;
     CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
     CHECK_EQ(t->mmu.stats.walks - w0, 5 + 1); /* five fetches, one read */

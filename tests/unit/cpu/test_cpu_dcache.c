@@ -95,20 +95,14 @@ static void run_remap(void)
     struct tmach *t = tm_new(CPU_386);
     struct cpu *c = &t->cpu;
     const uint32_t pd = 0x10000, pt = 0x11000;
-    for (uint32_t k = 0; k < 1024; k++) {
-        tm_wr32(t, pd + 4 * k, k == 0 ? pt | 3 : 0);
-        tm_wr32(t, pt + 4 * k, (k << 12) | 3);
-    }
+    tm_identity_tables(t, pd, pt);
     static const uint8_t one[] = {0xB8, 0x01, 0, 0, 0, 0xF4}; /* mov $1,%eax; hlt */
     static const uint8_t two[] = {0xB8, 0x02, 0, 0, 0, 0xF4}; /* mov $2,%eax; hlt */
     tm_load(t, 0x5000, one, sizeof one);
     tm_load(t, 0x6000, two, sizeof two);
     for (int pass = 0; pass < 2; pass++) {
         tm_flat32(t, 0x5000);
-        c->cr3 = pd;
-        c->cr0 |= CR0_PG;
-        mmu_set_cr3(&t->mmu, pd, PW_FLUSH_API);
-        mmu_set_cr0(&t->mmu, true, false);
+        tm_paging_on(t, pd);
         CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
         CHECK_EQ(c->gpr[R_EAX], pass == 0 ? 1u : 2u);
         tm_wr32(t, pt + 4 * 5, 0x6000 | 3); /* linear 0x5000 -> frame 0x6000 */
