@@ -149,11 +149,13 @@ lookup:
     } while (0)
 
 /* After a record that touched memory (not a control transfer): the code page's entry gets
- * its use back if another entry was used (only LRU and PLRU look); if the access left the
- * fast path, what it may have changed is checked before the next record. */
+ * the next instruction's fetch use if another entry was used since (only LRU and PLRU
+ * look), unless the block ends here (the next block's entry does it, if the budget lets the
+ * next instruction run at all); if the access left the fast path, what it may have changed
+ * is checked before the next record. */
 #define DB_AFTER_MEM()                                                                   \
     do {                                                                                 \
-        if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)                            \
+        if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru && d[1].op != DB_OP_END)    \
             mmu_tlb_touch(m, code_tlb);                                                  \
         if (unlikely(m->slow_seq != seq)) {                                              \
             seq = m->slow_seq;                                                           \

@@ -47,7 +47,7 @@ uint8_t decode_fetch_slow(struct cpu *c, struct insn *i)
 /* Opens the kept fetch window (see cpu_exec_insn_inline) when the code page is in the
  * MMU's fast table; 32-bit code inside the CS limit only. The window covers the whole part
  * of the page that lies inside the CS limit, so backward jumps within the page reuse it. */
-void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip)
+static void open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip, bool use)
 {
     struct mmu *m = c->mmu;
     const struct cpu_seg *cs = &c->seg[SEG_CS];
@@ -59,7 +59,7 @@ void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t ei
         return;
     }
     bool touch = f->tlb_index >= 0 && m->touch_on_hit;
-    if (touch)
+    if (touch && use)
         mmu_tlb_touch(m, f->tlb_index); /* one TLB use per instruction fetch */
     uint32_t pofs = lin & ~PAGE_MASK;
     uint32_t back = pofs < eip ? pofs : eip; /* window bytes before EIP: same page, EIP >= 0 */
@@ -96,6 +96,7 @@ bool decode_reopen_window(struct cpu *c)
     if (PAGE_SIZE - (lin & ~PAGE_MASK) < 16)
         return false;
     bool user = cpu_user(c);
+    bool use = true; /* the fetch's use of the code page's entry, unless made below */
     if (mmu_fast_slot(m, PW_ACC_FETCH, user, lin)->tag != (lin & PAGE_MASK)) {
         /* the fetch's translation, exactly as decode_fetch_slow makes it */
         uint32_t avail;
@@ -106,10 +107,16 @@ bool decode_reopen_window(struct cpu *c)
                 cpu_raise_pf(c);
             return false;
         }
+        use = false; /* the translation was this fetch's use of the entry */
     }
     struct insn i;
-    decode_open_window(c, &i, lin, eip);
+    open_window(c, &i, lin, eip, use);
     return c->fw_n != 0;
+}
+
+void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip)
+{
+    open_window(c, i, lin, eip, true);
 }
 
 /* Effective address of a memory ModRM operand. Default segment SS for BP/EBP/ESP based

@@ -122,6 +122,37 @@ static int pwr_step(struct runner *r, int *vec, char *err, unsigned errlen)
     return 0;
 }
 
+/* n instructions through cpu_run, the block run loop (cpu/dc_exec.c). cpu_run may return
+ * short of its limit: a REP string instruction yields between chunks, and each chunk
+ * counts against the budget; the loop goes on until n have retired. */
+static int pwr_run(struct runner *r, uint32_t n, int *vec, char *err, unsigned errlen)
+{
+    struct pwr *p = r->impl;
+    struct cpu *c = &p->cpu;
+    uint64_t target = c->icount + n;
+    p->vec = -1;
+    for (int iter = 0; iter < 1000000 && c->icount < target; iter++) {
+        enum cpu_stop st = cpu_run(c, target);
+        if (p->vec >= 0)
+            break;
+        if (st == CPU_STOP_SHUTDOWN) {
+            snprintf(err, errlen, "pagewalk: shutdown: %s", c->shutdown_reason ? c->shutdown_reason : "?");
+            return -1;
+        }
+        if (st == CPU_STOP_HALT) {
+            snprintf(err, errlen, "pagewalk: halted at eip %08x", c->eip);
+            return -1;
+        }
+    }
+    if (p->vec < 0 && c->icount != target) {
+        snprintf(err, errlen, "pagewalk: cpu_run stopped at icount %llu of %llu",
+                 (unsigned long long)c->icount, (unsigned long long)target);
+        return -1;
+    }
+    *vec = p->vec >= 0 ? p->vec : DIFF_NO_EXC;
+    return 0;
+}
+
 static void pwr_read(struct runner *r, uint32_t addr, void *dst, uint32_t len)
 {
     struct pwr *p = r->impl;
@@ -161,7 +192,7 @@ int runner_pagewalk_create(struct runner *r, bool code32, int model, char *err, 
         return -1;
     }
     phys_set_a20(&p->phys, true);
-    *r = (struct runner){.name = "pagewalk", .impl = p, .load = pwr_load, .step = pwr_step,
+    *r = (struct runner){.name = "pagewalk", .impl = p, .load = pwr_load, .step = pwr_step, .run = pwr_run,
                          .get = pwr_get, .set = pwr_set, .read = pwr_read,
                          .mem = pwr_mem, .destroy = pwr_destroy};
     return 0;

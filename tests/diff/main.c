@@ -1,7 +1,7 @@
 /* pw_diff: differential test of pagewalk's CPU against Unicorn.
  *
  *   pw_diff [--mode 32|16|both] [--cpu 386|486] [--group NAME|all] [--count N] [--seed S]
- *           [--case K] [--max-fail N] [--self]
+ *           [--case K] [--max-fail N] [--self] [--run]
  *
  * Generates random cases (gen.c), runs each on both CPUs from identical state one instruction
  * at a time, and after every instruction compares the general registers, EIP, EFLAGS (minus
@@ -11,7 +11,19 @@
  * SETcc or Jcc does not turn an allowed difference into a reported one.
  *
  * Case K of seed S is reproducible alone with --seed S --case K. --self compares Unicorn
- * against a second Unicorn (a check of the harness itself, used before the CPU linked). */
+ * against a second Unicorn (a check of the harness itself, used before the CPU linked).
+ *
+ * --run: pagewalk runs the stream with cpu_run (its block run loop, cpu/dc_exec.c), not
+ * cpu_step, so that Unicorn checks the blocks too. Unicorn steps ahead and marks the
+ * checkpoints: after an instruction that leaves flags or a register undefined (pagewalk
+ * stops there, is compared, and gets the reference's choice, as above), after an
+ * exception (the case ends), at the end of the case, and after a random number of
+ * instructions (1, 2, 3, 5, 8, 13, 40 or all: budgets that end inside blocks and budgets
+ * that hold many). Pagewalk then runs that many instructions in one cpu_run budget and
+ * the states are compared as above. The same cases as without --run (same seeds), so a
+ * case that fails only with --run points at the run loop. Registered as diff_run_* (a
+ * short run per mode and CPU model); the long run is not a ctest:
+ *   pw_diff --run --count 2000000 --seed 20261124   (or: cmake --build . --target diff-run-long) */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +44,7 @@ struct opts {
     bool self;
     bool verbose;
     int model;          /* 386 or 486 */
+    bool run;           /* --run: the device under test runs checkpoints with cpu_run */
 };
 
 struct stats {
@@ -64,8 +77,8 @@ static void report(const struct opts *o, bool code32, uint64_t k, const struct g
                    const struct gen_insn *gi, const char *what, const struct diff_regs *before,
                    const struct diff_regs *ref, const struct diff_regs *dut, uint32_t undef)
 {
-    fprintf(stderr, "FAIL %s: mode %d seed %" PRIu64 " case %" PRIu64 " (rerun: pw_diff --mode %d --seed %" PRIu64 " --case %" PRIu64 ")\n",
-            what, code32 ? 32 : 16, o->seed, k, code32 ? 32 : 16, o->seed, k);
+    fprintf(stderr, "FAIL %s: mode %d seed %" PRIu64 " case %" PRIu64 " (rerun: pw_diff%s --mode %d --seed %" PRIu64 " --case %" PRIu64 ")\n",
+            what, code32 ? 32 : 16, o->seed, k, o->run ? " --run" : "", code32 ? 32 : 16, o->seed, k);
     if (gi) {
         fprintf(stderr, "  insn %s at +%u: ", gi->name, gi->off);
         dump_bytes(gc->code + gi->off, gi->len);
@@ -209,6 +222,143 @@ static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner
     return 0;
 }
 
+/* Compares the state after a checkpoint; 'gi' and 'before' describe the checkpoint's last
+ * instruction (its undefined flags are masked). Returns 0, or 1 after a report. */
+static int compare_at(const struct opts *o, bool code32, uint64_t k, const struct gen_case *gc,
+                      const struct gen_insn *gi, const struct diff_regs *before, struct runner *ref,
+                      struct runner *dut, const uint8_t *data, uint32_t ninsn, struct stats *st)
+{
+    struct diff_regs r1, r2;
+    ref->get(ref, &r1);
+    dut->get(dut, &r2);
+    uint32_t undef = gi ? gen_undef_flags(gi, before->gpr[1]) : 0;
+    uint32_t regmask = 0xFF;
+    if (gi && gi->rule == FR_BSX && (r1.eflags & 0x40u))
+        regmask &= ~(1u << gi->dst_reg);
+    const char *what = NULL;
+    if (r1.eip != r2.eip)
+        what = "eip";
+    for (int i = 0; i < 8 && !what; i++)
+        if ((regmask >> i & 1) && r1.gpr[i] != r2.gpr[i])
+            what = reg_names[i];
+    if (!what && ((r1.eflags ^ r2.eflags) & FLAGS_COMPARED & ~undef))
+        what = "eflags";
+    long md = what ? -1 : mem_diff(ref, dut);
+    if (md >= 0) {
+        static char m[64];
+        snprintf(m, sizeof m, "memory at %05lx", md);
+        what = m;
+    }
+    if (what) {
+        char w[128];
+        snprintf(w, sizeof w, "%s (cpu_run of %u instructions ending with this one)", what, ninsn);
+        report(o, code32, k, gc, gi, w, before, &r1, &r2, undef);
+        if (md >= 0)
+            report_mem(ref, dut, data, (uint32_t)md);
+        st->failed++;
+        return 1;
+    }
+    if (undef || regmask != 0xFF) {
+        r2.eflags = (r2.eflags & ~undef) | (r1.eflags & undef);
+        for (int i = 0; i < 8; i++)
+            if (!(regmask >> i & 1))
+                r2.gpr[i] = r1.gpr[i];
+        dut->set(dut, &r2);
+    }
+    return 0;
+}
+
+/* run_case with --run: see the file header. */
+static int run_case_run(const struct opts *o, bool code32, uint64_t k, struct runner *ref,
+                        struct runner *dut, struct stats *st)
+{
+    static struct gen_case gc;
+    static uint8_t data[DIFF_DATA_SIZE];
+    /* the same case as run_case draws */
+    struct gen_rng rng = {case_seed(o->seed, k) ^ (code32 ? 0 : 0x5555)};
+    int ninsn = 1 + (int)(gen_rand(&rng) % 24);
+    gen_case(&rng, code32, o->groups, ninsn, &gc);
+    struct diff_regs init;
+    for (int i = 0; i < 8; i++)
+        init.gpr[i] = (gen_rand(&rng) << 16) ^ gen_rand(&rng);
+    init.gpr[4] = DIFF_STACK_TOP - (gen_rand(&rng) % 0x800);
+    init.eip = code_eip0(code32);
+    init.eflags = 0x2u | (gen_rand(&rng) & 0x8D5u) | (gen_rand(&rng) & 1 ? 0x200u : 0);
+    for (uint32_t i = 0; i < DIFF_DATA_SIZE; i += 2) {
+        uint32_t v = gen_rand(&rng);
+        data[i] = (uint8_t)v;
+        data[i + 1] = (uint8_t)(v >> 8);
+    }
+    ref->load(ref, &gc, &init, data);
+    dut->load(dut, &gc, &init, data);
+    st->cases++;
+    /* checkpoint lengths: their own generator, so the cases stay those of run_case */
+    struct gen_rng crng = {case_seed(o->seed ^ 0xC0FFEE, k)};
+    static const uint32_t lens[] = {1, 2, 3, 5, 8, 13, 40, DIFF_MAX_INSNS * 4};
+
+    char err[200];
+    int steps = 0;
+    bool end = false;
+    while (!end && steps < DIFF_MAX_INSNS * 4) {
+        uint32_t want = lens[gen_rand(&crng) % (sizeof lens / sizeof lens[0])], n = 0;
+        struct diff_regs before, start;
+        const struct gen_insn *gi = NULL;
+        int v1 = DIFF_NO_EXC, v2;
+        ref->get(ref, &start);
+        before = start;
+        while (n < want && steps < DIFF_MAX_INSNS * 4) {
+            struct diff_regs b;
+            ref->get(ref, &b);
+            uint32_t off = b.eip - code_eip0(code32);
+            if (off >= gc.len) {
+                end = true;
+                break;
+            }
+            before = b;
+            gi = gen_find(&gc, off);
+            if (ref->step(ref, &v1, err, sizeof err) != 0) {
+                report(o, code32, k, &gc, gi, err, &before, NULL, NULL, 0);
+                st->failed++;
+                return 1;
+            }
+            n++;
+            steps++;
+            if (gi)
+                st->per_group[gi->group]++;
+            if (v1 != DIFF_NO_EXC) {
+                end = true;
+                break;
+            }
+            /* a checkpoint after an instruction that leaves something undefined */
+            if (gi && (gen_undef_flags(gi, b.gpr[1]) || gi->rule == FR_BSX))
+                break;
+        }
+        if (n == 0)
+            break;
+        if (dut->run(dut, n, &v2, err, sizeof err) != 0) {
+            report(o, code32, k, &gc, gi, err, &start, NULL, NULL, 0);
+            st->failed++;
+            return 1;
+        }
+        if (v1 != DIFF_NO_EXC || v2 != DIFF_NO_EXC) {
+            if (v1 != v2) {
+                char what[96];
+                snprintf(what, sizeof what, "exception vector: unicorn %d, pagewalk %d (cpu_run of %u)", v1, v2, n);
+                report(o, code32, k, &gc, gi, what, &before, NULL, NULL, 0);
+                st->failed++;
+                return 1;
+            }
+            st->passed += n;
+            st->exceptions++;
+            return 0; /* the CPUs do not share an IDT: the case ends here */
+        }
+        if (compare_at(o, code32, k, &gc, gi, &before, ref, dut, data, n, st))
+            return 1;
+        st->passed += n;
+    }
+    return 0;
+}
+
 static int parse_groups(const char *s, uint32_t *out)
 {
     if (!strcmp(s, "all")) {
@@ -233,7 +383,7 @@ static int parse_groups(const char *s, uint32_t *out)
 static void usage(void)
 {
     fprintf(stderr, "usage: pw_diff [--mode 32|16|both] [--cpu 386|486] [--group NAME[,NAME..]|all] "
-                    "[--count N] [--seed S] [--case K] [--max-fail N] [--self]\ngroups:");
+                    "[--count N] [--seed S] [--case K] [--max-fail N] [--self] [--run]\ngroups:");
     for (int i = 0; i < G_NGROUPS; i++)
         fprintf(stderr, " %s", gen_group_names[i]);
     fprintf(stderr, "\n");
@@ -247,6 +397,10 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--self")) {
             o.self = true;
+            continue;
+        }
+        if (!strcmp(a, "--run")) {
+            o.run = true;
             continue;
         }
         if (!v) {
@@ -276,6 +430,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (o.run && o.self) {
+        fprintf(stderr, "pw_diff: --run needs pagewalk's run loop (not with --self)\n");
+        return 2;
+    }
     if (!o.groups)
         o.groups = o.model == 486 ? (1u << G_NGROUPS) - 1 : GEN_GROUPS_386;
     struct stats total = {0};
@@ -293,11 +451,11 @@ int main(int argc, char **argv)
         }
         struct stats st = {0};
         if (o.only_case >= 0) {
-            run_case(&o, code32, (uint64_t)o.only_case, &ref, &dut, &st);
+            (o.run ? run_case_run : run_case)(&o, code32, (uint64_t)o.only_case, &ref, &dut, &st);
         } else {
             uint64_t next_report = 1000000;
             for (uint64_t k = 0; st.passed + st.failed < o.count; k++) {
-                run_case(&o, code32, k, &ref, &dut, &st);
+                (o.run ? run_case_run : run_case)(&o, code32, k, &ref, &dut, &st);
                 if (st.passed + st.failed >= next_report) {
                     /* progress for long runs, on stderr so the summary stays clean */
                     fprintf(stderr, "mode %d: %" PRIu64 " instructions, %" PRIu64 " failed so far\n",

@@ -27,6 +27,11 @@ struct runner {
      * Returns 0, the exception/interrupt vector raised (>= 0 in *vec) or -1 on a host-side
      * problem (message in err). */
     int (*step)(struct runner *r, int *vec, char *err, unsigned errlen);
+    /* Runs n instructions (a REP string instruction counts once) as the emulator's own run
+     * loop does, not one step at a time; stops early after an exception (its vector in
+     * *vec, else DIFF_NO_EXC). Returns 0, or -1 on a host-side problem. NULL when the CPU
+     * has no run loop of its own (Unicorn: the harness steps it). */
+    int (*run)(struct runner *r, uint32_t n, int *vec, char *err, unsigned errlen);
     void (*get)(struct runner *r, struct diff_regs *out);
     void (*set)(struct runner *r, const struct diff_regs *in);
     void (*read)(struct runner *r, uint32_t addr, void *dst, uint32_t len);
