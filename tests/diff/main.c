@@ -120,10 +120,11 @@ static void report_mem(struct runner *ref, struct runner *dut, const uint8_t *da
     fprintf(stderr, "\n");
 }
 
-/* Runs one case; returns the number of failing instructions (0 or 1: a case stops at its
- * first disagreement since the states have diverged). */
-static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner *ref,
-                    struct runner *dut, struct stats *st)
+/* Draws case k (the program, registers and data) and loads it into both runners; the same
+ * case for step and --run mode. *data_out: the initial data (for reports). */
+static const struct gen_case *load_case(const struct opts *o, bool code32, uint64_t k,
+                                        struct runner *ref, struct runner *dut, struct stats *st,
+                                        const uint8_t **data_out)
 {
     static struct gen_case gc;
     static uint8_t data[DIFF_DATA_SIZE];
@@ -145,23 +146,34 @@ static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner
     ref->load(ref, &gc, &init, data);
     dut->load(dut, &gc, &init, data);
     st->cases++;
+    *data_out = data;
+    return &gc;
+}
+
+/* Runs one case; returns the number of failing instructions (0 or 1: a case stops at its
+ * first disagreement since the states have diverged). */
+static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner *ref,
+                    struct runner *dut, struct stats *st)
+{
+    const uint8_t *data;
+    const struct gen_case *gc = load_case(o, code32, k, ref, dut, st, &data);
 
     char err[200];
     for (int steps = 0; steps < DIFF_MAX_INSNS * 4; steps++) {
         struct diff_regs before, r1, r2;
         ref->get(ref, &before);
         uint32_t off = before.eip - code_eip0(code32);
-        if (off >= gc.len)
+        if (off >= gc->len)
             break;
-        const struct gen_insn *gi = gen_find(&gc, off);
+        const struct gen_insn *gi = gen_find(gc, off);
         int v1, v2;
         if (ref->step(ref, &v1, err, sizeof err) != 0) {
-            report(o, code32, k, &gc, gi, err, &before, NULL, NULL, 0);
+            report(o, code32, k, gc, gi, err, &before, NULL, NULL, 0);
             st->failed++;
             return 1;
         }
         if (dut->step(dut, &v2, err, sizeof err) != 0) {
-            report(o, code32, k, &gc, gi, err, &before, NULL, NULL, 0);
+            report(o, code32, k, gc, gi, err, &before, NULL, NULL, 0);
             st->failed++;
             return 1;
         }
@@ -169,7 +181,7 @@ static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner
             if (v1 != v2) {
                 char what[64];
                 snprintf(what, sizeof what, "exception vector: unicorn %d, pagewalk %d", v1, v2);
-                report(o, code32, k, &gc, gi, what, &before, NULL, NULL, 0);
+                report(o, code32, k, gc, gi, what, &before, NULL, NULL, 0);
                 st->failed++;
                 return 1;
             }
@@ -201,7 +213,7 @@ static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner
             what = m;
         }
         if (what) {
-            report(o, code32, k, &gc, gi, what, &before, &r1, &r2, undef);
+            report(o, code32, k, gc, gi, what, &before, &r1, &r2, undef);
             if (md >= 0)
                 report_mem(ref, dut, data, (uint32_t)md);
             st->failed++;
@@ -272,26 +284,8 @@ static int compare_at(const struct opts *o, bool code32, uint64_t k, const struc
 static int run_case_run(const struct opts *o, bool code32, uint64_t k, struct runner *ref,
                         struct runner *dut, struct stats *st)
 {
-    static struct gen_case gc;
-    static uint8_t data[DIFF_DATA_SIZE];
-    /* the same case as run_case draws */
-    struct gen_rng rng = {case_seed(o->seed, k) ^ (code32 ? 0 : 0x5555)};
-    int ninsn = 1 + (int)(gen_rand(&rng) % 24);
-    gen_case(&rng, code32, o->groups, ninsn, &gc);
-    struct diff_regs init;
-    for (int i = 0; i < 8; i++)
-        init.gpr[i] = (gen_rand(&rng) << 16) ^ gen_rand(&rng);
-    init.gpr[4] = DIFF_STACK_TOP - (gen_rand(&rng) % 0x800);
-    init.eip = code_eip0(code32);
-    init.eflags = 0x2u | (gen_rand(&rng) & 0x8D5u) | (gen_rand(&rng) & 1 ? 0x200u : 0);
-    for (uint32_t i = 0; i < DIFF_DATA_SIZE; i += 2) {
-        uint32_t v = gen_rand(&rng);
-        data[i] = (uint8_t)v;
-        data[i + 1] = (uint8_t)(v >> 8);
-    }
-    ref->load(ref, &gc, &init, data);
-    dut->load(dut, &gc, &init, data);
-    st->cases++;
+    const uint8_t *data;
+    const struct gen_case *gc = load_case(o, code32, k, ref, dut, st, &data);
     /* checkpoint lengths: their own generator, so the cases stay those of run_case */
     struct gen_rng crng = {case_seed(o->seed ^ 0xC0FFEE, k)};
     static const uint32_t lens[] = {1, 2, 3, 5, 8, 13, 40, DIFF_MAX_INSNS * 4};
@@ -310,14 +304,14 @@ static int run_case_run(const struct opts *o, bool code32, uint64_t k, struct ru
             struct diff_regs b;
             ref->get(ref, &b);
             uint32_t off = b.eip - code_eip0(code32);
-            if (off >= gc.len) {
+            if (off >= gc->len) {
                 end = true;
                 break;
             }
             before = b;
-            gi = gen_find(&gc, off);
+            gi = gen_find(gc, off);
             if (ref->step(ref, &v1, err, sizeof err) != 0) {
-                report(o, code32, k, &gc, gi, err, &before, NULL, NULL, 0);
+                report(o, code32, k, gc, gi, err, &before, NULL, NULL, 0);
                 st->failed++;
                 return 1;
             }
@@ -336,7 +330,7 @@ static int run_case_run(const struct opts *o, bool code32, uint64_t k, struct ru
         if (n == 0)
             break;
         if (dut->run(dut, n, &v2, err, sizeof err) != 0) {
-            report(o, code32, k, &gc, gi, err, &start, NULL, NULL, 0);
+            report(o, code32, k, gc, gi, err, &start, NULL, NULL, 0);
             st->failed++;
             return 1;
         }
@@ -344,7 +338,7 @@ static int run_case_run(const struct opts *o, bool code32, uint64_t k, struct ru
             if (v1 != v2) {
                 char what[96];
                 snprintf(what, sizeof what, "exception vector: unicorn %d, pagewalk %d (cpu_run of %u)", v1, v2, n);
-                report(o, code32, k, &gc, gi, what, &before, NULL, NULL, 0);
+                report(o, code32, k, gc, gi, what, &before, NULL, NULL, 0);
                 st->failed++;
                 return 1;
             }
@@ -352,7 +346,7 @@ static int run_case_run(const struct opts *o, bool code32, uint64_t k, struct ru
             st->exceptions++;
             return 0; /* the CPUs do not share an IDT: the case ends here */
         }
-        if (compare_at(o, code32, k, &gc, gi, &before, ref, dut, data, n, st))
+        if (compare_at(o, code32, k, gc, gi, &before, ref, dut, data, n, st))
             return 1;
         st->passed += n;
     }
