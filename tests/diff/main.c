@@ -150,6 +150,58 @@ static const struct gen_case *load_case(const struct opts *o, bool code32, uint6
     return &gc;
 }
 
+/* Compares the two states after one step (ninsn 0) or after a --run checkpoint of ninsn
+ * instructions; 'gi' and 'before' describe the last instruction (its undefined flags and an
+ * undefined BSF/BSR destination are masked, then the reference's values are handed to the
+ * DUT). Returns 0, or 1 after a report. */
+static int compare_at(const struct opts *o, bool code32, uint64_t k, const struct gen_case *gc,
+                      const struct gen_insn *gi, const struct diff_regs *before, struct runner *ref,
+                      struct runner *dut, const uint8_t *data, uint32_t ninsn, struct stats *st)
+{
+    struct diff_regs r1, r2;
+    ref->get(ref, &r1);
+    dut->get(dut, &r2);
+    uint32_t undef = gi ? gen_undef_flags(gi, before->gpr[1]) : 0;
+    uint32_t regmask = 0xFF;
+    /* BSF/BSR with a zero source leave the destination undefined (SDM BSF/BSR) */
+    if (gi && gi->rule == FR_BSX && (r1.eflags & 0x40u))
+        regmask &= ~(1u << gi->dst_reg);
+    const char *what = NULL;
+    if (r1.eip != r2.eip)
+        what = "eip";
+    for (int i = 0; i < 8 && !what; i++)
+        if ((regmask >> i & 1) && r1.gpr[i] != r2.gpr[i])
+            what = reg_names[i];
+    if (!what && ((r1.eflags ^ r2.eflags) & FLAGS_COMPARED & ~undef))
+        what = "eflags";
+    long md = what ? -1 : mem_diff(ref, dut);
+    if (md >= 0) {
+        static char m[64];
+        snprintf(m, sizeof m, "memory at %05lx", md);
+        what = m;
+    }
+    if (what) {
+        char w[128];
+        if (ninsn)
+            snprintf(w, sizeof w, "%s (cpu_run of %u instructions ending with this one)", what, ninsn);
+        else
+            snprintf(w, sizeof w, "%s", what);
+        report(o, code32, k, gc, gi, w, before, &r1, &r2, undef);
+        if (md >= 0)
+            report_mem(ref, dut, data, (uint32_t)md);
+        st->failed++;
+        return 1;
+    }
+    if (undef || regmask != 0xFF) {
+        r2.eflags = (r2.eflags & ~undef) | (r1.eflags & undef);
+        for (int i = 0; i < 8; i++)
+            if (!(regmask >> i & 1))
+                r2.gpr[i] = r1.gpr[i];
+        dut->set(dut, &r2);
+    }
+    return 0;
+}
+
 /* Runs one case; returns the number of failing instructions (0 or 1: a case stops at its
  * first disagreement since the states have diverged). */
 static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner *ref,
@@ -160,7 +212,7 @@ static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner
 
     char err[200];
     for (int steps = 0; steps < DIFF_MAX_INSNS * 4; steps++) {
-        struct diff_regs before, r1, r2;
+        struct diff_regs before;
         ref->get(ref, &before);
         uint32_t off = before.eip - code_eip0(code32);
         if (off >= gc->len)
@@ -191,91 +243,11 @@ static int run_case(const struct opts *o, bool code32, uint64_t k, struct runner
                 fprintf(stderr, "exception %d at %s\n", v1, gi ? gi->name : "?");
             return 0; /* the CPUs do not share an IDT: the case ends here */
         }
-        ref->get(ref, &r1);
-        dut->get(dut, &r2);
-        uint32_t undef = gi ? gen_undef_flags(gi, before.gpr[1]) : 0;
-        uint32_t regmask = 0xFF;
-        /* BSF/BSR with a zero source leave the destination undefined (SDM BSF/BSR) */
-        if (gi && gi->rule == FR_BSX && (r1.eflags & 0x40u))
-            regmask &= ~(1u << gi->dst_reg);
-        const char *what = NULL;
-        if (r1.eip != r2.eip)
-            what = "eip";
-        for (int i = 0; i < 8 && !what; i++)
-            if ((regmask >> i & 1) && r1.gpr[i] != r2.gpr[i])
-                what = reg_names[i];
-        if (!what && ((r1.eflags ^ r2.eflags) & FLAGS_COMPARED & ~undef))
-            what = "eflags";
-        long md = what ? -1 : mem_diff(ref, dut);
-        if (md >= 0) {
-            static char m[64];
-            snprintf(m, sizeof m, "memory at %05lx", md);
-            what = m;
-        }
-        if (what) {
-            report(o, code32, k, gc, gi, what, &before, &r1, &r2, undef);
-            if (md >= 0)
-                report_mem(ref, dut, data, (uint32_t)md);
-            st->failed++;
+        if (compare_at(o, code32, k, gc, gi, &before, ref, dut, data, 0, st))
             return 1;
-        }
         st->passed++;
         if (gi)
             st->per_group[gi->group]++;
-        /* hand the reference's choice for undefined results to the DUT */
-        if (undef || regmask != 0xFF) {
-            r2.eflags = (r2.eflags & ~undef) | (r1.eflags & undef);
-            for (int i = 0; i < 8; i++)
-                if (!(regmask >> i & 1))
-                    r2.gpr[i] = r1.gpr[i];
-            dut->set(dut, &r2);
-        }
-    }
-    return 0;
-}
-
-/* Compares the state after a checkpoint; 'gi' and 'before' describe the checkpoint's last
- * instruction (its undefined flags are masked). Returns 0, or 1 after a report. */
-static int compare_at(const struct opts *o, bool code32, uint64_t k, const struct gen_case *gc,
-                      const struct gen_insn *gi, const struct diff_regs *before, struct runner *ref,
-                      struct runner *dut, const uint8_t *data, uint32_t ninsn, struct stats *st)
-{
-    struct diff_regs r1, r2;
-    ref->get(ref, &r1);
-    dut->get(dut, &r2);
-    uint32_t undef = gi ? gen_undef_flags(gi, before->gpr[1]) : 0;
-    uint32_t regmask = 0xFF;
-    if (gi && gi->rule == FR_BSX && (r1.eflags & 0x40u))
-        regmask &= ~(1u << gi->dst_reg);
-    const char *what = NULL;
-    if (r1.eip != r2.eip)
-        what = "eip";
-    for (int i = 0; i < 8 && !what; i++)
-        if ((regmask >> i & 1) && r1.gpr[i] != r2.gpr[i])
-            what = reg_names[i];
-    if (!what && ((r1.eflags ^ r2.eflags) & FLAGS_COMPARED & ~undef))
-        what = "eflags";
-    long md = what ? -1 : mem_diff(ref, dut);
-    if (md >= 0) {
-        static char m[64];
-        snprintf(m, sizeof m, "memory at %05lx", md);
-        what = m;
-    }
-    if (what) {
-        char w[128];
-        snprintf(w, sizeof w, "%s (cpu_run of %u instructions ending with this one)", what, ninsn);
-        report(o, code32, k, gc, gi, w, before, &r1, &r2, undef);
-        if (md >= 0)
-            report_mem(ref, dut, data, (uint32_t)md);
-        st->failed++;
-        return 1;
-    }
-    if (undef || regmask != 0xFF) {
-        r2.eflags = (r2.eflags & ~undef) | (r1.eflags & undef);
-        for (int i = 0; i < 8; i++)
-            if (!(regmask >> i & 1))
-                r2.gpr[i] = r1.gpr[i];
-        dut->set(dut, &r2);
     }
     return 0;
 }
