@@ -121,11 +121,8 @@ DC_OP_BODY d_ret(struct cpu *c, const struct dinsn *d)
 {
     STACK32_OR_INTERPRET(c, d);
     uint32_t sp = c->gpr[R_ESP];
-    uint32_t target = dc_read32(c, SEG_SS, sp);
-    if (unlikely(target > c->seg[SEG_CS].limit))
-        cpu_raise(c, EXC_GP, 0);
+    dc_jump(c, dc_read32(c, SEG_SS, sp)); /* (checked before ESP moves) */
     c->gpr[R_ESP] = sp + 4 + d->imm;
-    c->eip = target;
 }
 
 #endif
