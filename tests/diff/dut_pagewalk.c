@@ -95,6 +95,18 @@ static void pwr_get(struct runner *r, struct diff_regs *out)
     out->eflags = cpu_get_eflags(&p->cpu);
 }
 
+/* A shutdown or a HLT ends a case as a failure (generated code never halts): says which. */
+static bool stopped_for_good(const struct cpu *c, enum cpu_stop st, char *err, unsigned errlen)
+{
+    if (st == CPU_STOP_SHUTDOWN)
+        snprintf(err, errlen, "pagewalk: shutdown: %s", c->shutdown_reason ? c->shutdown_reason : "?");
+    else if (st == CPU_STOP_HALT)
+        snprintf(err, errlen, "pagewalk: halted at eip %08x", c->eip);
+    else
+        return false;
+    return true;
+}
+
 static int pwr_step(struct runner *r, int *vec, char *err, unsigned errlen)
 {
     struct pwr *p = r->impl;
@@ -107,14 +119,8 @@ static int pwr_step(struct runner *r, int *vec, char *err, unsigned errlen)
             *vec = p->vec;
             return 0;
         }
-        if (st == CPU_STOP_SHUTDOWN) {
-            snprintf(err, errlen, "pagewalk: shutdown: %s", c->shutdown_reason ? c->shutdown_reason : "?");
+        if (stopped_for_good(c, st, err, errlen))
             return -1;
-        }
-        if (st == CPU_STOP_HALT) {
-            snprintf(err, errlen, "pagewalk: halted at eip %08x", c->eip);
-            return -1;
-        }
         if (c->eip != start)
             break;
     }
@@ -135,14 +141,8 @@ static int pwr_run(struct runner *r, uint32_t n, int *vec, char *err, unsigned e
         enum cpu_stop st = cpu_run(c, target);
         if (p->vec >= 0)
             break;
-        if (st == CPU_STOP_SHUTDOWN) {
-            snprintf(err, errlen, "pagewalk: shutdown: %s", c->shutdown_reason ? c->shutdown_reason : "?");
+        if (stopped_for_good(c, st, err, errlen))
             return -1;
-        }
-        if (st == CPU_STOP_HALT) {
-            snprintf(err, errlen, "pagewalk: halted at eip %08x", c->eip);
-            return -1;
-        }
     }
     if (p->vec < 0 && c->icount != target) {
         snprintf(err, errlen, "pagewalk: cpu_run stopped at icount %llu of %llu",
