@@ -499,6 +499,20 @@ static void gen_skip(struct prog *p)
     }
 }
 
+/* JNZ back to 'top': the rel8 form when asked for and in reach, else rel32. */
+static void jnz_back(struct prog *p, uint32_t top, bool want_short)
+{
+    int32_t rel8 = (int32_t)top - (int32_t)(here(p) + 2);
+    if (want_short && rel8 >= -128) {
+        b8(p, 0x75);
+        b8(p, (uint8_t)rel8);
+    } else {
+        b8(p, 0x0F);
+        b8(p, 0x85);
+        b32(p, top - (here(p) + 4));
+    }
+}
+
 /* A counted loop on EDI: its body may hold anything but another loop; self-modification
  * of the body from within (toggles and increments that differ each pass). */
 static void gen_loop(struct prog *p)
@@ -570,15 +584,7 @@ static void gen_loop(struct prog *p)
         b8(p, 0x4F);
         b8(p, 0x90);
     }
-    int32_t rel8 = (int32_t)top - (int32_t)(here(p) + 2);
-    if (rel8 >= -128 && rnd(r, 4)) {
-        b8(p, 0x75);
-        b8(p, (uint8_t)rel8);
-    } else {
-        b8(p, 0x0F);
-        b8(p, 0x85);
-        b32(p, top - (here(p) + 4));
-    }
+    jnz_back(p, top, rnd(r, 4) != 0);
     p->in_loop = false;
 }
 
@@ -822,15 +828,7 @@ static void gen_tight_loop(struct prog *p)
         b8(p, how == 1 ? 0x08 : 0x01);
     }
     b8(p, 0x4F); /* dec edi */
-    int32_t rel8 = (int32_t)top - (int32_t)(here(p) + 2);
-    if (rnd(r, 3)) {
-        b8(p, 0x75);
-        b8(p, (uint8_t)rel8);
-    } else {
-        b8(p, 0x0F);
-        b8(p, 0x85);
-        b32(p, top - (here(p) + 4));
-    }
+    jnz_back(p, top, rnd(r, 3) != 0);
     p->in_loop = false;
 }
 
