@@ -21,6 +21,16 @@ struct fx {
     struct mmu mmu;
 };
 
+/* The random tests' stream (xorshift64, Marsaglia 2003): seed fx_rng_state, then draw. */
+static uint64_t fx_rng_state;
+static inline uint32_t fx_rnd(uint32_t n)
+{
+    fx_rng_state ^= fx_rng_state << 13;
+    fx_rng_state ^= fx_rng_state >> 7;
+    fx_rng_state ^= fx_rng_state << 17;
+    return (uint32_t)(fx_rng_state >> 11) % n;
+}
+
 static inline void fx_init(struct fx *f, uint32_t ram, int model, const struct mmu_tlb_config *cfg)
 {
     pw_events_init(&f->ev);

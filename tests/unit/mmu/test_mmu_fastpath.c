@@ -14,14 +14,6 @@
 #define NFRAMES 8
 #define STEPS 200000
 
-static uint64_t rng_state;
-static uint32_t rnd(uint32_t n)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 11) % n;
-}
 
 static uint32_t lin_page(uint32_t i)
 {
@@ -32,13 +24,13 @@ static uint32_t lin_page(uint32_t i)
 static uint32_t random_pte(void)
 {
     uint32_t flags = PTE_P;
-    if (rnd(8) == 0)
+    if (fx_rnd(8) == 0)
         flags = 0; /* not present */
-    flags |= rnd(2) ? PTE_RW : 0;
-    flags |= rnd(3) ? PTE_US : 0;
-    flags |= rnd(2) ? PTE_A : 0;
-    flags |= rnd(2) ? PTE_D : 0;
-    return (FRAMES + rnd(NFRAMES) * PAGE_SIZE) | flags;
+    flags |= fx_rnd(2) ? PTE_RW : 0;
+    flags |= fx_rnd(3) ? PTE_US : 0;
+    flags |= fx_rnd(2) ? PTE_A : 0;
+    flags |= fx_rnd(2) ? PTE_D : 0;
+    return (FRAMES + fx_rnd(NFRAMES) * PAGE_SIZE) | flags;
 }
 
 static void both_wr32(struct fx *a, struct fx *b, uint32_t pa, uint32_t v)
@@ -62,7 +54,7 @@ static void run(int model, const struct mmu_tlb_config *cfg, uint64_t seed, cons
     struct fx fa, fb; /* fa: fast accessors; fb: slow paths only */
     fx_init(&fa, RAM_SIZE, model, cfg);
     fx_init(&fb, RAM_SIZE, model, cfg);
-    rng_state = seed;
+    fx_rng_state = seed;
     mismatches = 0;
     int step = 0;
     for (uint32_t i = 0; i < NPAGES; i++) {
@@ -79,12 +71,12 @@ static void run(int model, const struct mmu_tlb_config *cfg, uint64_t seed, cons
     bool cur_user = false;
 
     for (step = 0; step < STEPS; step++) {
-        uint32_t op = rnd(100);
-        if (rnd(4) == 0) /* some locality, so the fast table gets used */
-            cur_page = rnd(NPAGES), cur_user = rnd(2);
-        uint32_t lin = lin_page(cur_page) + rnd(PAGE_SIZE);
+        uint32_t op = fx_rnd(100);
+        if (fx_rnd(4) == 0) /* some locality, so the fast table gets used */
+            cur_page = fx_rnd(NPAGES), cur_user = fx_rnd(2);
+        uint32_t lin = lin_page(cur_page) + fx_rnd(PAGE_SIZE);
         bool user = cur_user;
-        unsigned size = 1u << rnd(3);
+        unsigned size = 1u << fx_rnd(3);
         bool oka, okb;
         uint32_t va = 0, vb = 0;
         fa.mmu.fault.lin = fb.mmu.fault.lin = 0;
@@ -103,7 +95,7 @@ static void run(int model, const struct mmu_tlb_config *cfg, uint64_t seed, cons
             }
             okb = mmu_read_slow(&fb.mmu, lin, size, user, PW_ACC_READ, &vb);
         } else if (op < 70) { /* write */
-            uint32_t v = (uint32_t)rnd(0x7FFFFFFF) >> (32 - 8 * size) << 0;
+            uint32_t v = (uint32_t)fx_rnd(0x7FFFFFFF) >> (32 - 8 * size) << 0;
             if (size == 1)
                 oka = mmu_write8(&fa.mmu, lin, user, (uint8_t)v);
             else if (size == 2)
@@ -136,7 +128,7 @@ static void run(int model, const struct mmu_tlb_config *cfg, uint64_t seed, cons
             }
             okb = mmu_read_slow(&fb.mmu, lin, 1, user, PW_ACC_FETCH, &vb);
         } else if (op < 90) { /* edit a PTE, no invalidation */
-            uint32_t pg = lin_page(rnd(NPAGES));
+            uint32_t pg = lin_page(fx_rnd(NPAGES));
             both_wr32(&fa, &fb, fx_pte_addr(pg), random_pte());
             continue;
         } else if (op < 94) {
@@ -155,18 +147,18 @@ static void run(int model, const struct mmu_tlb_config *cfg, uint64_t seed, cons
             mmu_set_cr0(&fb.mmu, true, wp);
             continue;
         } else if (op < 98) { /* a watch bit on a frame, or off again */
-            uint32_t fr = FRAMES + rnd(NFRAMES) * PAGE_SIZE;
-            uint8_t set = (uint8_t)(rnd(3) ? 0 : 1 + rnd(3)), clear = (uint8_t)(~set & 3);
+            uint32_t fr = FRAMES + fx_rnd(NFRAMES) * PAGE_SIZE;
+            uint8_t set = (uint8_t)(fx_rnd(3) ? 0 : 1 + fx_rnd(3)), clear = (uint8_t)(~set & 3);
             phys_set_frame_flags(&fa.phys, fr, set, clear);
             phys_set_frame_flags(&fb.phys, fr, set, clear);
             continue;
         } else if (op < 99) { /* A20: frames stay below 1 MiB, so only the fast table cares */
-            bool on = rnd(2);
+            bool on = fx_rnd(2);
             phys_set_a20(&fa.phys, on);
             phys_set_a20(&fb.phys, on);
             continue;
         } else {
-            bool on = rnd(4) == 0;
+            bool on = fx_rnd(4) == 0;
             mmu_set_tlb_check(&fa.mmu, on);
             mmu_set_tlb_check(&fb.mmu, on);
             continue;

@@ -397,14 +397,6 @@ static void test_directed(int model, const struct mmu_tlb_config *cfg)
 
 /* ---- random: everything mixed ---- */
 
-static uint64_t rng_state;
-static uint32_t rnd(uint32_t n)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 11) % n;
-}
 
 #define NPAGES 48
 
@@ -416,26 +408,26 @@ static uint32_t lin_page(uint32_t i)
 
 static uint32_t random_pte(void)
 {
-    uint32_t flags = rnd(10) ? PTE_P : 0;
-    flags |= rnd(3) ? PTE_RW : 0;
-    flags |= rnd(4) ? PTE_US : 0;
-    flags |= rnd(5) ? PTE_A : 0;
-    flags |= rnd(3) ? PTE_D : 0;
-    uint32_t frame = (rnd(2) ? FRAMES : FRAMES_HI) + rnd(NFRAMES) * PAGE_SIZE;
-    if (rnd(40) == 0)
-        frame = rnd(2) ? 0x00F00000u : 0x000A0000u; /* outside RAM, in the hole */
+    uint32_t flags = fx_rnd(10) ? PTE_P : 0;
+    flags |= fx_rnd(3) ? PTE_RW : 0;
+    flags |= fx_rnd(4) ? PTE_US : 0;
+    flags |= fx_rnd(5) ? PTE_A : 0;
+    flags |= fx_rnd(3) ? PTE_D : 0;
+    uint32_t frame = (fx_rnd(2) ? FRAMES : FRAMES_HI) + fx_rnd(NFRAMES) * PAGE_SIZE;
+    if (fx_rnd(40) == 0)
+        frame = fx_rnd(2) ? 0x00F00000u : 0x000A0000u; /* outside RAM, in the hole */
     return frame | flags;
 }
 
 static uint32_t random_pde(uint32_t pdx)
 {
     uint32_t table = FX_PT(pdx);
-    if (rnd(30) == 0)
-        table = rnd(2) ? 0x00F00000u : 0x000A0000u;
-    else if (rnd(30) == 0)
+    if (fx_rnd(30) == 0)
+        table = fx_rnd(2) ? 0x00F00000u : 0x000A0000u;
+    else if (fx_rnd(30) == 0)
         table |= 0x100000u; /* the same table with A20 off */
-    return table | (rnd(12) ? PTE_P : 0) | (rnd(4) ? PTE_RW : 0) | (rnd(4) ? PTE_US : 0) |
-           (rnd(4) ? PTE_A : 0);
+    return table | (fx_rnd(12) ? PTE_P : 0) | (fx_rnd(4) ? PTE_RW : 0) | (fx_rnd(4) ? PTE_US : 0) |
+           (fx_rnd(4) ? PTE_A : 0);
 }
 
 static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t seed,
@@ -443,7 +435,7 @@ static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t se
 {
     struct pair *p = malloc(sizeof *p);
     pair_init(p, model, cfg);
-    rng_state = seed;
+    fx_rng_state = seed;
     mismatches = 0;
     check_period = 16;
     for (uint32_t i = 0; i < NPAGES; i++) {
@@ -463,21 +455,21 @@ static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t se
     uint32_t cur = 0;
     bool cur_user = false;
     for (int step = 0; step < steps && mismatches < 3; step++) {
-        uint32_t op = rnd(1000);
-        if (rnd(3) == 0)
-            cur = rnd(NPAGES), cur_user = rnd(2);
-        uint32_t lin = lin_page(cur) + rnd(PAGE_SIZE);
-        unsigned size = 1u << rnd(3);
+        uint32_t op = fx_rnd(1000);
+        if (fx_rnd(3) == 0)
+            cur = fx_rnd(NPAGES), cur_user = fx_rnd(2);
+        uint32_t lin = lin_page(cur) + fx_rnd(PAGE_SIZE);
+        unsigned size = 1u << fx_rnd(3);
         if (op < 450) {
             pair_access(p, OP_READ, lin, size, cur_user, 0, name);
         } else if (op < 700) {
-            pair_access(p, OP_WRITE, lin, size, cur_user, rnd(0x7FFFFFFF), name);
+            pair_access(p, OP_WRITE, lin, size, cur_user, fx_rnd(0x7FFFFFFF), name);
         } else if (op < 800) {
             pair_access(p, OP_FETCH, lin, 1, cur_user, 0, name);
         } else if (op < 900) { /* edit a PTE, no invalidation */
-            both_wr32(p, fx_pte_addr(lin_page(rnd(NPAGES))), random_pte());
+            both_wr32(p, fx_pte_addr(lin_page(fx_rnd(NPAGES))), random_pte());
         } else if (op < 930) { /* edit a PDE, no invalidation */
-            uint32_t pdx = rnd(2) ? 1 : 2;
+            uint32_t pdx = fx_rnd(2) ? 1 : 2;
             both_wr32(p, FX_CR3 + pdx * 4, random_pde(pdx));
         } else if (op < 950) {
             mmu_invlpg(&p->a.mmu, lin);
@@ -485,23 +477,23 @@ static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t se
         } else if (op < 965) {
             static const uint32_t cr3s[] = { FX_CR3, ALT_PD, FX_CR3, ALT_PD, FX_CR3, ALT_PD,
                                              0x00F00000u, 0x000A0000u };
-            pair_cr3(p, cr3s[rnd(8)]);
+            pair_cr3(p, cr3s[fx_rnd(8)]);
         } else if (op < 970) {
             wp = !wp;
             pair_cr0(p, wp);
         } else if (op < 978) { /* a watch bit on a frame, or off again */
-            uint32_t fr = FRAMES + rnd(NFRAMES) * PAGE_SIZE;
-            uint8_t set = (uint8_t)(rnd(3) ? 0 : 1 + rnd(3)), clear = (uint8_t)(~set & 3);
+            uint32_t fr = FRAMES + fx_rnd(NFRAMES) * PAGE_SIZE;
+            uint8_t set = (uint8_t)(fx_rnd(3) ? 0 : 1 + fx_rnd(3)), clear = (uint8_t)(~set & 3);
             phys_set_frame_flags(&p->a.phys, fr, set, clear);
             phys_set_frame_flags(&p->b.phys, fr, set, clear);
         } else if (op < 986) {
-            bool on = rnd(3) != 0;
+            bool on = fx_rnd(3) != 0;
             phys_set_a20(&p->a.phys, on);
             phys_set_a20(&p->b.phys, on);
         } else if (op < 993) {
-            pair_record(p, rnd(4) == 0);
+            pair_record(p, fx_rnd(4) == 0);
         } else {
-            bool on = rnd(8) == 0;
+            bool on = fx_rnd(8) == 0;
             mmu_set_tlb_check(&p->a.mmu, on);
             mmu_set_tlb_check(&p->b.mmu, on);
         }
