@@ -79,8 +79,7 @@ outer:
                        c->fw_limit == cs->limit && c->fw_cpl == c->cpl))) {
             /* a new code page, or its TLB entry was evicted: translate it as the fetch
              * would and go on here, or let the interpreter take this instruction */
-            if (m->tlb_check || (m->paging && m->cfg.mode == TLB_OFF) || /* (no window) */
-                !decode_reopen_window(c)) {
+            if (!cpu_fw_possible(m) || !decode_reopen_window(c)) {
                 c->insn_eip = eip0;
                 cpu_exec_insn_decode(c);
                 c->icount++;

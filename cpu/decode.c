@@ -85,12 +85,8 @@ bool decode_reopen_window(struct cpu *c)
 {
     const struct cpu_seg *cs = &c->seg[SEG_CS];
     uint32_t eip = c->eip;
-    /* No window where the fast table never holds the code page: --tlb-check (every fetch
-     * on the slow path) and --tlb off with paging (no entry to mirror). Translating here
-     * would then count the fetch twice. */
     struct mmu *m = c->mmu;
-    if (!c->code32 || m->tlb_check || (m->paging && m->cfg.mode == TLB_OFF) || eip > cs->limit ||
-        (uint64_t)cs->limit - eip + 1 < 16)
+    if (!c->code32 || !cpu_fw_possible(m) || eip > cs->limit || (uint64_t)cs->limit - eip + 1 < 16)
         return false;
     uint32_t lin = cs->base + eip;
     if (PAGE_SIZE - (lin & ~PAGE_MASK) < 16)

@@ -260,6 +260,13 @@ void cpu_rep_yield(struct cpu *c);
  * reopened from the MMU's fast table (decode_open_window), or left closed so that the
  * first fetch8 takes decode_fetch_slow. */
 void decode_open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t eip);
+/* Whether the fast table can ever hold a code page, so that a window may open: not under
+ * --tlb-check (every fetch takes the slow path) nor with --tlb off and paging on (no entry
+ * to mirror). Where it cannot, translating ahead of the interpreter counts the fetch twice. */
+static inline bool cpu_fw_possible(const struct mmu *m)
+{
+    return !m->tlb_check && !(m->paging && m->cfg.mode == TLB_OFF);
+}
 /* For the decoded run loop: opens the window at CS:EIP in 32-bit code with 16 bytes of the
  * page and the CS limit from there, translating the code page first when the fast table
  * does not hold it (the TLB miss, counted and filled as the instruction's fetch would make
