@@ -20,6 +20,7 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
 {
     unsigned pos = 0, n = 0, k = 0;
     b->nw = 0;
+    b->loop = 0;
     b->fall = b->taken = NULL;
     /* every instruction decoded here has 16 bytes of the window behind its first byte */
     while (k < DB_MAX_INSN && pos + 16 <= room) { /* (room >= 16: the first one always) */
@@ -34,8 +35,12 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
         pos += len;
         n += 1 + fused;
         k++;
-        if (db_ends_block(d->op))
+        if (db_ends_block(d->op)) {
+            /* a fused pair taken back to the block's start: target - first byte =
+             * eoff + both lengths + the displacement, modulo 2^32 */
+            b->loop = d->len2 != 0 && (uint32_t)(pos + d->imm) == 0;
             goto closed;
+        }
     }
     if (k == 0) {
         /* the first instruction is the interpreter's: the block says so, keyed by the bytes

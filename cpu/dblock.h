@@ -34,6 +34,8 @@ struct dblock {
     uint8_t nw;                   /* words to compare (0: an empty slot) */
     uint8_t n;                    /* instructions (a fused pair counts two); 0: the first
                                      one is the interpreter's */
+    uint8_t loop;                 /* it ends in a fused pair whose jump goes back to its
+                                     own first byte (db_build) */
     /* records, then one whose op is DB_OP_END unless the last is a control transfer */
     struct dinsn d[DB_MAX_INSN + 1] __attribute__((aligned(64)));
 };

@@ -215,7 +215,7 @@ lookup:
 #define DB_FUSED(name, first)                                           \
     B_##name:                                                           \
     first(c, d);                                                        \
-    if (dc_cond(c, d->cc))                                              \
+    if (dc_fused_cond(c, d->cc))                                        \
         goto fused_taken;                                               \
     c->eip = eip0 + d->eoff + d->len + d->len2;                         \
     goto transfer_fall;
@@ -223,6 +223,24 @@ lookup:
 #undef DB_FUSED
 
 fused_taken:
+    if (b->loop) {
+        /* back to the block's own start, which is within the CS limit (it has just run
+         * and nothing in a block loads CS): again, without a lookup, if the budget holds
+         * another pass. Its bytes, the window and pending work are as they were at its
+         * start: every record that may have changed them (slow_seq moved) was followed by
+         * their checks, which left the block or found them unchanged (DB_AFTER_MEM), and
+         * the pair itself touches no memory. */
+        uint64_t ic1 = ic0 + b->n;
+        c->eip = eip0;
+        if (likely(ic1 + b->n <= limit)) {
+            ic0 = ic1;
+            if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
+                mmu_tlb_touch(m, code_tlb);
+            d = b->d;
+            goto *label[d->op];
+        }
+        goto transfer_taken;
+    }
     {
         /* the Jcc of a fused pair jumps: #GP(0) beyond the CS limit, as dc_jump */
         uint32_t at = eip0 + d->eoff + d->len, target = at + d->len2 + d->imm;
