@@ -176,6 +176,13 @@ struct cpu {
      * off + n <= dc_seg_end[sreg] (0: check, or not known yet); dc_user is CPL == 3. */
     uint64_t dc_seg_end[6];
     bool dc_user;
+    /* ---- where a running block started (cpu/dc_ops.h: dc_sync) ----
+     * A decoded record that touches memory sets insn_eip and icount only when an access
+     * leaves the fast path (a fault, an observer, a device may look): db_eip0 + its offset
+     * in the block, db_ic0 + the instructions before it. For a single record, the
+     * instruction itself. */
+    uint32_t db_eip0;
+    uint64_t db_ic0;
 };
 
 /* Lifecycle. cpu_init returns 0, or -1 on an unsupported model. */

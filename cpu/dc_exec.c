@@ -13,8 +13,9 @@
  * Then, per record:
  *  - register-only records (dc_ops.h) run with nothing around them: they change registers
  *    and flags, nothing else;
- *  - records that touch memory get c->insn_eip and c->icount set first (a fault restarts
- *    there, an observer of an event sees them) and, if the access left the MMU's fast path
+ *  - records that touch memory: a fault restarts at c->insn_eip and an observer sees
+ *    c->icount, which their accesses set when they leave the MMU's fast path (dc_sync,
+ *    from the block's start kept in c->db_eip0/db_ic0); if an access left the fast path
  *    or wrote into the block's bytes (mmu->slow_seq moved), the loop checks after the record
  *    what that may have changed: pending work (leave the block), the block's own bytes if
  *    guest memory may have been written (mmu->code_seq: self-modifying code, a page walk
@@ -33,6 +34,8 @@
 
 void dc_exec(struct cpu *c, const struct dinsn *d)
 {
+    c->db_eip0 = c->insn_eip; /* a single record: offset and index 0 (dc_sync) */
+    c->db_ic0 = c->icount;
     switch (d->op) {
     case DC_OP_miss: dc_miss(c, d); break;
     case DC_OP_interp: dc_interp(c, d); break;
@@ -123,6 +126,8 @@ lookup:
     if (code_tlb >= 0 && code_tlb != m->tlb_mru)
         mmu_tlb_touch(m, code_tlb);
     ic0 = c->icount;
+    c->db_eip0 = eip0;
+    c->db_ic0 = ic0;
     seq = m->slow_seq;
     cseq = m->code_seq;
     m->watch_lo = (uintptr_t)p - 3; /* a write of up to 4 bytes that overlaps the block */
@@ -130,15 +135,10 @@ lookup:
     d = b->d;
     goto *label[d->op];
 
-/* Before a record that may fault or touch memory: where it restarts (and what observers
- * of its events see), what has retired. A data record leaves c->eip alone: nothing reads it
- * before the record is done (a fault restarts at c->insn_eip); a control transfer and the
- * stack records start from it. */
-#define DB_SYNC_DATA()                                  \
-    do {                                                \
-        c->insn_eip = eip0 + d->eoff;                   \
-        c->icount = ic0 + d->idx;                       \
-    } while (0)
+/* Before a stack or control record: where it restarts (and what observers of its events
+ * see), where it goes on, what has retired. A data record sets none of it: nothing reads
+ * c->eip before it is done, and its accesses set insn_eip and icount themselves when they
+ * leave the fast path (dc_ops.h: dc_sync, from c->db_eip0/db_ic0). */
 #define DB_SYNC()                                       \
     do {                                                \
         uint32_t at = eip0 + d->eoff;                   \
@@ -180,7 +180,6 @@ lookup:
     goto *label[d->op];
 #define DB_MEM(name)        \
     B_##name:               \
-    DB_SYNC_DATA();         \
     name(c, d);             \
     DB_AFTER_MEM();         \
     d++;                    \
@@ -234,6 +233,7 @@ fused_taken:
         c->eip = eip0;
         if (likely(ic1 + b->n <= limit)) {
             ic0 = ic1;
+            c->db_ic0 = ic0;
             if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
                 mmu_tlb_touch(m, code_tlb);
             d = b->d;
@@ -302,6 +302,7 @@ transfer_taken:
         if (code_tlb >= 0 && code_tlb != m->tlb_mru)
             mmu_tlb_touch(m, code_tlb);
         ic0 = c->icount;
+        c->db_ic0 = ic0;
         d = b->d;
         goto *label[d->op];
     }

@@ -27,31 +27,58 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
     return d->disp + dc_reg_at(c, d->boff) + (dc_reg_at(c, d->ioff) << d->scale);
 }
 
+/* What a record owes whoever looks while one of its accesses is off the fast path (a #PF
+ * or #GP handler, an observer of the MMU's events, a device): where it restarts
+ * (insn_eip) and what has retired (icount). The run loop keeps a block's start in
+ * c->db_eip0 and c->db_ic0 and sets nothing per record; d is the record (its offset and
+ * index in the block), NULL for one that set both before it ran (stack and control
+ * records). On the fast path nothing can look, so nothing is set there. */
+static inline __attribute__((always_inline)) void dc_sync(struct cpu *c, const struct dinsn *d)
+{
+    if (d) {
+        c->insn_eip = c->db_eip0 + d->eoff;
+        c->icount = c->db_ic0 + d->idx;
+    }
+}
+
 /* mem_read8/16/32 and mem_write8/16/32 (decode.h) with the segment check learnt by
- * dc_seg_learn (dcache.h); anything
- * else takes those. */
+ * dc_seg_learn (dcache.h) and the MMU's fast slot tested here, so that dc_sync runs only
+ * off the fast path; anything else takes those. */
 #define DC_DEFINE_MEM(bits)                                                                 \
     static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(             \
-        struct cpu *c, int sreg, uint32_t off)                                              \
+        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off)                       \
     {                                                                                       \
+        uint##bits##_t v;                                                                   \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
-            uint##bits##_t v;                                                               \
-            if (unlikely(!mmu_read##bits(c->mmu, c->seg[sreg].base + off, c->dc_user, &v))) \
+            uint32_t lin = c->seg[sreg].base + off;                                         \
+            const uint8_t *h = mmu_fast_lookup(c->mmu, PW_ACC_READ, c->dc_user, lin, (bits) / 8); \
+            if (likely(h != NULL)) {                                                        \
+                memcpy(&v, h, (bits) / 8);                                                  \
+                return v;                                                                   \
+            }                                                                               \
+            dc_sync(c, d);                                                                  \
+            if (unlikely(!mmu_read##bits(c->mmu, lin, c->dc_user, &v)))                     \
                 cpu_raise_pf(c);                                                            \
             return v;                                                                       \
         }                                                                                   \
-        uint##bits##_t v = mem_read##bits(c, sreg, off);                                    \
+        dc_sync(c, d);                                                                      \
+        v = mem_read##bits(c, sreg, off);                                                   \
         dc_seg_learn(c, sreg);                                                              \
         return v;                                                                           \
     }                                                                                       \
     static inline __attribute__((always_inline)) void dc_write##bits(                      \
-        struct cpu *c, int sreg, uint32_t off, uint##bits##_t v)                            \
+        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, uint##bits##_t v)     \
     {                                                                                       \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
-            if (unlikely(!mmu_write##bits(c->mmu, c->seg[sreg].base + off, c->dc_user, v))) \
+            uint32_t lin = c->seg[sreg].base + off;                                         \
+            if (unlikely(!mmu_fast_match(mmu_fast_slot(c->mmu, PW_ACC_WRITE, c->dc_user, lin), \
+                                         lin, (bits) / 8)))                                 \
+                dc_sync(c, d);                                                              \
+            if (unlikely(!mmu_write##bits(c->mmu, lin, c->dc_user, v)))                     \
                 cpu_raise_pf(c);                                                            \
             return;                                                                         \
         }                                                                                   \
+        dc_sync(c, d);                                                                      \
         mem_write##bits(c, sreg, off, v);                                                   \
         dc_seg_learn(c, sreg);                                                              \
     }

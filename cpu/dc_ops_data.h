@@ -18,7 +18,7 @@
     DC_OP_BODY d_##name##_rm(struct cpu *c, const struct dinsn *d)                           \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
-        uint32_t v = dc_read32(c, d->seg, dc_ea(c, d));                                 \
+        uint32_t v = dc_read32(c, d, d->seg, dc_ea(c, d));                                 \
         uint32_t r = alu(c, n, 2, c->gpr[d->reg], v, &lf);                               \
         if (n != 7)                                                                      \
             c->gpr[d->reg] = r;                                                          \
@@ -28,9 +28,9 @@
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 2, dc_read32(c, d->seg, ea), c->gpr[d->reg], &lf);       \
+        uint32_t r = alu(c, n, 2, dc_read32(c, d, d->seg, ea), c->gpr[d->reg], &lf);       \
         if (n != 7)                                                                      \
-            dc_write32(c, d->seg, ea, r);                                               \
+            dc_write32(c, d, d->seg, ea, r);                                               \
         c->lf = lf;                                                                      \
     }                                                                                    \
     DC_OP_BODY d_##name##_ri(struct cpu *c, const struct dinsn *d)                           \
@@ -45,9 +45,9 @@
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 2, dc_read32(c, d->seg, ea), d->imm, &lf);               \
+        uint32_t r = alu(c, n, 2, dc_read32(c, d, d->seg, ea), d->imm, &lf);               \
         if (n != 7)                                                                      \
-            dc_write32(c, d->seg, ea, r);                                               \
+            dc_write32(c, d, d->seg, ea, r);                                               \
         c->lf = lf;                                                                      \
     }                                                                                    \
     DC_OP_BODY d_##name##_rr8(struct cpu *c, const struct dinsn *d)                          \
@@ -61,7 +61,7 @@
     DC_OP_BODY d_##name##_rm8(struct cpu *c, const struct dinsn *d)                          \
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
-        uint8_t v = dc_read8(c, d->seg, dc_ea(c, d));                                   \
+        uint8_t v = dc_read8(c, d, d->seg, dc_ea(c, d));                                   \
         uint32_t r = alu(c, n, 0, get_r8(c, d->reg), v, &lf);                            \
         if (n != 7)                                                                      \
             set_r8(c, d->reg, (uint8_t)r);                                               \
@@ -71,9 +71,9 @@
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 0, dc_read8(c, d->seg, ea), get_r8(c, d->reg), &lf);     \
+        uint32_t r = alu(c, n, 0, dc_read8(c, d, d->seg, ea), get_r8(c, d->reg), &lf);     \
         if (n != 7)                                                                      \
-            dc_write8(c, d->seg, ea, (uint8_t)r);                                       \
+            dc_write8(c, d, d->seg, ea, (uint8_t)r);                                       \
         c->lf = lf;                                                                      \
     }                                                                                    \
     DC_OP_BODY d_##name##_ri8(struct cpu *c, const struct dinsn *d)                          \
@@ -88,9 +88,9 @@
     {                                                                                    \
         struct cpu_lazyflags lf;                                                         \
         uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 0, dc_read8(c, d->seg, ea), d->imm, &lf);                \
+        uint32_t r = alu(c, n, 0, dc_read8(c, d, d->seg, ea), d->imm, &lf);                \
         if (n != 7)                                                                      \
-            dc_write8(c, d->seg, ea, (uint8_t)r);                                       \
+            dc_write8(c, d, d->seg, ea, (uint8_t)r);                                       \
         c->lf = lf;                                                                      \
     }
 
@@ -111,7 +111,7 @@ DC_OP_BODY d_test_rr(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_test_mr(struct cpu *c, const struct dinsn *d)
 {
-    uint32_t r = dc_read32(c, d->seg, dc_ea(c, d)) & c->gpr[d->reg];
+    uint32_t r = dc_read32(c, d, d->seg, dc_ea(c, d)) & c->gpr[d->reg];
     flags_set(c, LF_LOGIC, 2, r, 0, r);
 }
 DC_OP_BODY d_test_ri(struct cpu *c, const struct dinsn *d)
@@ -121,7 +121,7 @@ DC_OP_BODY d_test_ri(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_test_mi(struct cpu *c, const struct dinsn *d)
 {
-    uint32_t r = dc_read32(c, d->seg, dc_ea(c, d)) & d->imm;
+    uint32_t r = dc_read32(c, d, d->seg, dc_ea(c, d)) & d->imm;
     flags_set(c, LF_LOGIC, 2, r, 0, r);
 }
 DC_OP_BODY d_test_rr8(struct cpu *c, const struct dinsn *d)
@@ -131,7 +131,7 @@ DC_OP_BODY d_test_rr8(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_test_mr8(struct cpu *c, const struct dinsn *d)
 {
-    uint32_t r = dc_read8(c, d->seg, dc_ea(c, d)) & get_r8(c, d->reg);
+    uint32_t r = dc_read8(c, d, d->seg, dc_ea(c, d)) & get_r8(c, d->reg);
     flags_set(c, LF_LOGIC, 0, r, 0, r);
 }
 DC_OP_BODY d_test_ri8(struct cpu *c, const struct dinsn *d)
@@ -141,7 +141,7 @@ DC_OP_BODY d_test_ri8(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_test_mi8(struct cpu *c, const struct dinsn *d)
 {
-    uint32_t r = dc_read8(c, d->seg, dc_ea(c, d)) & d->imm;
+    uint32_t r = dc_read8(c, d, d->seg, dc_ea(c, d)) & d->imm;
     flags_set(c, LF_LOGIC, 0, r, 0, r);
 }
 
@@ -161,15 +161,15 @@ DC_OP_BODY d_dec_r(struct cpu *c, const struct dinsn *d)
 DC_OP_BODY d_inc_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
-    uint32_t a = dc_read32(c, d->seg, ea), r = a + 1;
-    dc_write32(c, d->seg, ea, r);
+    uint32_t a = dc_read32(c, d, d->seg, ea), r = a + 1;
+    dc_write32(c, d, d->seg, ea, r);
     set_incdec(c, false, 2, a, r);
 }
 DC_OP_BODY d_dec_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
-    uint32_t a = dc_read32(c, d->seg, ea), r = a - 1;
-    dc_write32(c, d->seg, ea, r);
+    uint32_t a = dc_read32(c, d, d->seg, ea), r = a - 1;
+    dc_write32(c, d, d->seg, ea, r);
     set_incdec(c, true, 2, a, r);
 }
 DC_OP_BODY d_not_r(struct cpu *c, const struct dinsn *d)
@@ -179,7 +179,7 @@ DC_OP_BODY d_not_r(struct cpu *c, const struct dinsn *d)
 DC_OP_BODY d_not_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
-    dc_write32(c, d->seg, ea, ~dc_read32(c, d->seg, ea));
+    dc_write32(c, d, d->seg, ea, ~dc_read32(c, d, d->seg, ea));
 }
 DC_OP_BODY d_neg_r(struct cpu *c, const struct dinsn *d)
 {
@@ -190,8 +190,8 @@ DC_OP_BODY d_neg_r(struct cpu *c, const struct dinsn *d)
 DC_OP_BODY d_neg_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
-    uint32_t a = dc_read32(c, d->seg, ea), r = 0 - a;
-    dc_write32(c, d->seg, ea, r);
+    uint32_t a = dc_read32(c, d, d->seg, ea), r = 0 - a;
+    dc_write32(c, d, d->seg, ea, r);
     flags_set(c, LF_SUB, 2, 0, a, r);
 }
 
@@ -202,11 +202,11 @@ DC_OP_BODY d_mov_rr(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_mov_rm(struct cpu *c, const struct dinsn *d)
 {
-    c->gpr[d->reg] = dc_read32(c, d->seg, dc_ea(c, d));
+    c->gpr[d->reg] = dc_read32(c, d, d->seg, dc_ea(c, d));
 }
 DC_OP_BODY d_mov_mr(struct cpu *c, const struct dinsn *d)
 {
-    dc_write32(c, d->seg, dc_ea(c, d), c->gpr[d->reg]);
+    dc_write32(c, d, d->seg, dc_ea(c, d), c->gpr[d->reg]);
 }
 DC_OP_BODY d_mov_ri(struct cpu *c, const struct dinsn *d)
 {
@@ -214,7 +214,7 @@ DC_OP_BODY d_mov_ri(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_mov_mi(struct cpu *c, const struct dinsn *d)
 {
-    dc_write32(c, d->seg, dc_ea(c, d), d->imm);
+    dc_write32(c, d, d->seg, dc_ea(c, d), d->imm);
 }
 DC_OP_BODY d_mov_rr8(struct cpu *c, const struct dinsn *d)
 {
@@ -222,11 +222,11 @@ DC_OP_BODY d_mov_rr8(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_mov_rm8(struct cpu *c, const struct dinsn *d)
 {
-    set_r8(c, d->reg, dc_read8(c, d->seg, dc_ea(c, d)));
+    set_r8(c, d->reg, dc_read8(c, d, d->seg, dc_ea(c, d)));
 }
 DC_OP_BODY d_mov_mr8(struct cpu *c, const struct dinsn *d)
 {
-    dc_write8(c, d->seg, dc_ea(c, d), get_r8(c, d->reg));
+    dc_write8(c, d, d->seg, dc_ea(c, d), get_r8(c, d->reg));
 }
 DC_OP_BODY d_mov_ri8(struct cpu *c, const struct dinsn *d)
 {
@@ -234,7 +234,7 @@ DC_OP_BODY d_mov_ri8(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_mov_mi8(struct cpu *c, const struct dinsn *d)
 {
-    dc_write8(c, d->seg, dc_ea(c, d), (uint8_t)d->imm);
+    dc_write8(c, d, d->seg, dc_ea(c, d), (uint8_t)d->imm);
 }
 DC_OP_BODY d_lea(struct cpu *c, const struct dinsn *d)
 {
@@ -243,20 +243,20 @@ DC_OP_BODY d_lea(struct cpu *c, const struct dinsn *d)
 /* MOVZX/MOVSX: d->cc says whether the source is a register (1) or memory (0). */
 DC_OP_BODY d_movzx_b(struct cpu *c, const struct dinsn *d)
 {
-    c->gpr[d->reg] = d->cc ? get_r8(c, d->rm) : dc_read8(c, d->seg, dc_ea(c, d));
+    c->gpr[d->reg] = d->cc ? get_r8(c, d->rm) : dc_read8(c, d, d->seg, dc_ea(c, d));
 }
 DC_OP_BODY d_movzx_w(struct cpu *c, const struct dinsn *d)
 {
-    c->gpr[d->reg] = d->cc ? (uint16_t)c->gpr[d->rm] : dc_read16(c, d->seg, dc_ea(c, d));
+    c->gpr[d->reg] = d->cc ? (uint16_t)c->gpr[d->rm] : dc_read16(c, d, d->seg, dc_ea(c, d));
 }
 DC_OP_BODY d_movsx_b(struct cpu *c, const struct dinsn *d)
 {
-    uint8_t v = d->cc ? get_r8(c, d->rm) : dc_read8(c, d->seg, dc_ea(c, d));
+    uint8_t v = d->cc ? get_r8(c, d->rm) : dc_read8(c, d, d->seg, dc_ea(c, d));
     c->gpr[d->reg] = (uint32_t)(int32_t)(int8_t)v;
 }
 DC_OP_BODY d_movsx_w(struct cpu *c, const struct dinsn *d)
 {
-    uint16_t v = d->cc ? (uint16_t)c->gpr[d->rm] : dc_read16(c, d->seg, dc_ea(c, d));
+    uint16_t v = d->cc ? (uint16_t)c->gpr[d->rm] : dc_read16(c, d, d->seg, dc_ea(c, d));
     c->gpr[d->reg] = (uint32_t)(int32_t)(int16_t)v;
 }
 
@@ -290,11 +290,11 @@ static inline __attribute__((always_inline)) uint32_t shift32(unsigned kind, uin
     {                                                                                    \
         unsigned cnt = (d->cc ? c->gpr[R_ECX] : d->imm) & 31;                            \
         uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t v = dc_read32(c, d->seg, ea);                                          \
+        uint32_t v = dc_read32(c, d, d->seg, ea);                                          \
         if (!cnt)                                                                        \
             return;                                                                      \
         uint32_t op1, r = shift32(kind, v, cnt, &op1);                                   \
-        dc_write32(c, d->seg, ea, r); /* may fault: the flags change after it */        \
+        dc_write32(c, d, d->seg, ea, r); /* may fault: the flags change after it */        \
         flags_set(c, kind, 2, op1, cnt, r);                                              \
     }
 SHIFT_HANDLERS(shl, LF_SHL)
@@ -308,7 +308,7 @@ DC_OP_BODY d_setcc(struct cpu *c, const struct dinsn *d)
     if (d->imm)
         set_r8(c, d->rm, v);
     else
-        dc_write8(c, d->seg, dc_ea(c, d), v);
+        dc_write8(c, d, d->seg, dc_ea(c, d), v);
 }
 
 /* ---- one-byte operations ---- */

@@ -8,7 +8,9 @@
  *  - budgets that end inside a block (it runs instruction by instruction there), for every
  *    length from 1 to past its end;
  *  - a slow-path store (a page whose translation the TLB no longer holds) into the next
- *    instruction of the block. */
+ *    instruction of the block;
+ *  - a page fault in the third pass of a block that loops onto itself (where it restarts,
+ *    what has retired). */
 #include "fixture.h"
 #include "test.h"
 
@@ -167,8 +169,61 @@ static void run_tlb_off_walks(void)
     tm_free(t);
 }
 
+/* A page fault in a later pass of a loop that runs as one block looping onto itself: the
+ * faulting read restarts where it is (the frame's EIP) and everything before it has
+ * retired, pass after pass (a record sets insn_eip and icount only off the fast path, from
+ * the block's start, which each pass moves on). The loop ends in a fused DEC/JNZ, then in
+ * a SUB and a JNZ of its own (the other way back to the block's start). Pages 0x40000 and
+ * 0x41000 are there, 0x42000 is not. */
+static void run_fault_in_loop(void)
+{
+    static const uint8_t fused[] = {
+        0x8B, 0x03,                         /* 2010 mov (%ebx),%eax */
+        0x81, 0xC3, 0x00, 0x10, 0x00, 0x00, /* 2012 add $0x1000,%ebx */
+        0x49,                               /* 2018 dec %ecx */
+        0x75, 0xF5,                         /* 2019 jnz 2010 */
+        0xF4,                               /* 201B hlt */
+    };
+    static const uint8_t apart[] = {
+        0x8B, 0x03,                         /* 2010 mov (%ebx),%eax */
+        0x81, 0xC3, 0x00, 0x10, 0x00, 0x00, /* 2012 add $0x1000,%ebx */
+        0x83, 0xE9, 0x01,                   /* 2018 sub $1,%ecx */
+        0x75, 0xF3,                         /* 201B jnz 2010 */
+        0xF4,                               /* 201D hlt */
+    };
+    static const uint8_t handler = 0xF4; /* hlt */
+    for (int v = 0; v < 2; v++) {
+        struct tmach *t = tm_new(CPU_386);
+        struct cpu *c = &t->cpu;
+        const uint32_t pd = 0x10000, pt = 0x11000;
+        tm_identity_tables(t, pd, pt);
+        tm_wr32(t, pt + 4 * 0x42, 0); /* 0x42000 not present */
+        if (v == 0)
+            tm_load(t, 0x2010, fused, sizeof fused);
+        else
+            tm_load(t, 0x2010, apart, sizeof apart);
+        tm_load(t, 0x3000, &handler, 1);
+        tm_flat32(t, 0x2010);
+        tm_set_gate(t, EXC_PF, 0x3000);
+        tm_paging_on(t, pd);
+        c->gpr[R_EBX] = 0x40000;
+        c->gpr[R_ECX] = 10;
+        uint64_t i0 = c->icount;
+        CHECK_EQ(tm_run(t, 100), CPU_STOP_HALT);
+        CHECK_EQ(c->eip, 0x3001u);
+        CHECK_EQ(c->cr2, 0x42000u);
+        uint32_t esp = c->gpr[R_ESP];
+        CHECK_EQ(tm_rd32(t, esp), 0u);          /* error code: not present, read, CPL 0 */
+        CHECK_EQ(tm_rd32(t, esp + 4), 0x2010u); /* the faulting MOV */
+        CHECK_EQ(c->gpr[R_ECX], 8);
+        CHECK_EQ(c->icount - i0, 2 * 4 + 1);    /* two passes, then the handler's HLT */
+        tm_free(t);
+    }
+}
+
 int main(void)
 {
+    run_fault_in_loop();
     run_tlb_off_walks();
     run_pte_in_block();
     run_store_before_block();
