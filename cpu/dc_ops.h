@@ -51,15 +51,13 @@ static inline __attribute__((always_inline)) void dc_sync(struct cpu *c, const s
         uint##bits##_t v;                                                                   \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \
-            const uint8_t *h = mmu_fast_lookup(c->mmu, PW_ACC_READ, c->dc_user, lin, (bits) / 8); \
-            if (likely(h != NULL)) {                                                        \
-                memcpy(&v, h, (bits) / 8);                                                  \
+            if (likely(mmu_read_hit##bits(c->mmu, lin, c->dc_user, &v)))                    \
                 return v;                                                                   \
-            }                                                                               \
             dc_sync(c, d);                                                                  \
-            if (unlikely(!mmu_read##bits(c->mmu, lin, c->dc_user, &v)))                     \
+            uint64_t r = mmu_read_miss##bits(c->mmu, lin, c->dc_user);                      \
+            if (unlikely(r & MMU_MISS_FAULT))                                               \
                 cpu_raise_pf(c);                                                            \
-            return v;                                                                       \
+            return (uint##bits##_t)r;                                                       \
         }                                                                                   \
         dc_sync(c, d);                                                                      \
         v = mem_read##bits(c, sreg, off);                                                   \
@@ -71,10 +69,10 @@ static inline __attribute__((always_inline)) void dc_sync(struct cpu *c, const s
     {                                                                                       \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \
-            if (unlikely(!mmu_fast_match(mmu_fast_slot(c->mmu, PW_ACC_WRITE, c->dc_user, lin), \
-                                         lin, (bits) / 8)))                                 \
-                dc_sync(c, d);                                                              \
-            if (unlikely(!mmu_write##bits(c->mmu, lin, c->dc_user, v)))                     \
+            if (likely(mmu_write_hit##bits(c->mmu, lin, c->dc_user, v)))                    \
+                return;                                                                     \
+            dc_sync(c, d);                                                                  \
+            if (unlikely(!mmu_write_miss##bits(c->mmu, lin, c->dc_user, v)))                \
                 cpu_raise_pf(c);                                                            \
             return;                                                                         \
         }                                                                                   \

@@ -7,6 +7,8 @@ static void recompute_mask(struct pw_events *evs)
     evs->mask = 0;
     for (int i = 0; i < evs->n; i++)
         evs->mask |= evs->sub[i].mask;
+    if (evs->changed)
+        evs->changed(evs->changed_opaque);
 }
 
 void pw_events_init(struct pw_events *evs)

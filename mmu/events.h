@@ -124,6 +124,10 @@ struct pw_events {
         void *opaque;
         uint32_t mask;
     } sub[PW_MAX_SUBSCRIBERS];
+    /* Called after a subscription came or went (mask may have changed): the MMU decides
+     * again whether its common-case TLB miss may run (mmu/miss.c). One listener. */
+    void (*changed)(void *opaque);
+    void *changed_opaque;
 };
 
 #define PW_EV_BIT(k) (1u << (k))

@@ -73,6 +73,33 @@ static MMU_ALWAYS_INLINE void phys_pt_store(struct phys *p, uint32_t addr, uint3
         phys_write_pt(p, addr, val);
 }
 
+/* A guest access of size 1, 2 or 4 to host memory (little-endian, unaligned allowed). */
+static MMU_ALWAYS_INLINE uint32_t mmu_load_host(const uint8_t *h, unsigned size)
+{
+    uint32_t v32;
+    uint16_t v16;
+    if (size == 4) {
+        memcpy(&v32, h, 4);
+        return v32;
+    }
+    if (size == 2) {
+        memcpy(&v16, h, 2);
+        return v16;
+    }
+    return h[0];
+}
+
+static MMU_ALWAYS_INLINE void mmu_store_host(uint8_t *h, unsigned size, uint32_t v)
+{
+    uint16_t v16 = (uint16_t)v;
+    if (size == 4)
+        memcpy(h, &v, 4);
+    else if (size == 2)
+        memcpy(h, &v16, 2);
+    else
+        h[0] = (uint8_t)v;
+}
+
 /* ---- walk.c ---- */
 
 struct mmu_walk {
@@ -206,6 +233,11 @@ static MMU_ALWAYS_INLINE int32_t mmu_tlb_lookup(const struct mmu *m, uint32_t li
     }
     return m->cfg.mode == TLB_OFF ? -1 : mmu_tlb_find(m, lin);
 }
+/* What the lin of an invalid set-associative entry holds (tlb.c): never a page, so that a
+ * set's four tags compared with a page are the whole hit test of mmu/miss.c. (TLB_IDEAL
+ * entries keep their page when invalidated: the hash finds them by it.) */
+#define MMU_TLB_NO_PAGE 1u
+
 /* Enters a translation (after a miss), evicting by policy when needed. Returns its index. */
 int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte);
 /* Publishes PW_EV_TLB_FILL or PW_EV_TLB_EVICT for entry e at (set, way). */
@@ -268,13 +300,13 @@ static MMU_ALWAYS_INLINE void mmu_tlb_evicted(struct mmu *m, const struct mmu_tl
 
 /* The tree pseudo-LRU of a 4-way set (mmu_tlb_plru_victim/use with ways = 4, written out):
  * bit 0 picks the half (0: ways 0-1), bit 1 the way in the left half, bit 2 in the right. */
-static inline unsigned mmu_plru4_victim(uint8_t b)
+static MMU_ALWAYS_INLINE unsigned mmu_plru4_victim(uint8_t b)
 {
     unsigned half = b & 1u;
     return half * 2 + ((b >> (1 + half)) & 1u);
 }
 
-static inline uint8_t mmu_plru4_use(uint8_t b, unsigned way)
+static MMU_ALWAYS_INLINE uint8_t mmu_plru4_use(uint8_t b, unsigned way)
 {
     unsigned half = way >> 1, bit = 2u << half; /* a use points both levels away from way */
     b = (uint8_t)((b & ~1u) | (half ^ 1u));
@@ -358,6 +390,17 @@ static MMU_ALWAYS_INLINE int32_t mmu_tlb_fill_inline(struct mmu *m, uint32_t lin
 
 /* Drops one entry (no statistics, no event) and its fast-table slots. */
 void mmu_tlb_drop(struct mmu *m, int32_t idx);
+/* The common-case miss (miss.c): recompute its q_* fields of struct mmu for the current
+ * CR3, bus, paging, geometry, --tlb-check and subscriptions; or after a CR3 write only. */
+void mmu_quick_refresh(struct mmu *m);
+void mmu_quick_new_cr3(struct mmu *m);
+/* The general access paths (mmu.c), for everything the common case does not take. The read
+ * returns the value, or MMU_MISS_FAULT. */
+uint64_t mmu_read_general(struct mmu *m, uint32_t lin, unsigned size, bool user,
+                          enum pw_access acc);
+bool mmu_write_general(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val);
+const uint8_t *mmu_fetch_general(struct mmu *m, uint32_t lin, bool user, uint32_t *avail,
+                                 bool *faulted);
 /* Drops every entry and its fast slots; returns how many were valid. */
 uint32_t mmu_tlb_drop_all(struct mmu *m);
 

@@ -18,13 +18,41 @@
 #include "mmu/internal.h"
 
 static void count_flush(struct mmu *m, enum pw_flush_cause cause, uint32_t lin, uint32_t n);
-static void quick_refresh(struct mmu *m);
-static inline void quick_new_cr3(struct mmu *m);
 
+/* The bus and the event bus tell the MMU when what the common-case miss relies on changed
+ * (mmu.h: q_on). One MMU per bus: a second one takes the hooks from the first, which then
+ * keeps to the general path. */
 static void on_phys_changed(void *opaque)
 {
     mmu_flush_fast(opaque);
-    quick_refresh(opaque);
+    mmu_quick_refresh(opaque);
+}
+
+static void on_events_changed(void *opaque)
+{
+    mmu_quick_refresh(opaque);
+}
+
+static void hooks_take(struct mmu *m)
+{
+    struct mmu *prev[2] = { NULL, NULL };
+    if (m->phys->changed == on_phys_changed && m->phys->changed_opaque != m)
+        prev[0] = m->phys->changed_opaque;
+    if (m->events && m->events->changed == on_events_changed && m->events->changed_opaque != m)
+        prev[1] = m->events->changed_opaque;
+    for (int i = 0; i < 2; i++) {
+        if (prev[i]) {
+            prev[i]->q_hooked = false;
+            mmu_quick_refresh(prev[i]);
+        }
+    }
+    m->phys->changed = on_phys_changed;
+    m->phys->changed_opaque = m;
+    if (m->events) {
+        m->events->changed = on_events_changed;
+        m->events->changed_opaque = m;
+    }
+    m->q_hooked = true;
 }
 
 int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,
@@ -43,9 +71,8 @@ int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu
         return -1;
     }
     mmu_fast_clear(m);
-    phys->changed = on_phys_changed;
-    phys->changed_opaque = m;
-    quick_refresh(m);
+    hooks_take(m);
+    mmu_quick_refresh(m);
     return 0;
 }
 
@@ -56,6 +83,11 @@ void mmu_free(struct mmu *m)
         m->phys->changed = NULL;
         m->phys->changed_opaque = NULL;
     }
+    if (m->events && m->events->changed_opaque == m) {
+        m->events->changed = NULL;
+        m->events->changed_opaque = NULL;
+    }
+    m->q_hooked = false;
 }
 
 int mmu_set_tlb_config(struct mmu *m, const struct mmu_tlb_config *cfg)
@@ -73,10 +105,10 @@ int mmu_set_tlb_config(struct mmu *m, const struct mmu_tlb_config *cfg)
             mmu_tlb_release(m);
             m->cfg.mode = TLB_OFF;
         }
-        quick_refresh(m);
+        mmu_quick_refresh(m);
         return -1;
     }
-    quick_refresh(m);
+    mmu_quick_refresh(m);
     return 0;
 }
 
@@ -104,7 +136,7 @@ void mmu_set_cr3(struct mmu *m, uint32_t cr3, enum pw_flush_cause cause)
 {
     m->cr3 = cr3;
     mmu_flush_all(m, cause);
-    quick_new_cr3(m); /* the next miss can take the common path at once */
+    mmu_quick_new_cr3(m); /* the next miss can take the common path at once */
 }
 
 void mmu_invlpg(struct mmu *m, uint32_t lin)
@@ -130,7 +162,7 @@ void mmu_set_cr0(struct mmu *m, bool pg, bool wp)
     m->wp = wp_eff;
     mmu_fast_clear(m); /* paging-off slots (linear = physical) go too */
     m->tlb_mru = pg ? -2 : -1;
-    quick_refresh(m);
+    mmu_quick_refresh(m);
     count_flush(m, PW_FLUSH_CR0, 0, n);
 }
 
@@ -143,6 +175,7 @@ void mmu_set_tlb_check(struct mmu *m, bool on)
 {
     m->tlb_check = on;
     mmu_fast_clear(m);
+    mmu_quick_refresh(m);
 }
 
 /* ---- translation ---- */
@@ -321,243 +354,6 @@ static void fast_fill_after(struct mmu *m, uint32_t lin, enum pw_access acc, boo
         fast_enter(m, lin, acc, user, idx, host, writable);
 }
 
-static inline uint32_t load_host(const uint8_t *h, unsigned size)
-{
-    uint32_t v32;
-    uint16_t v16;
-    if (size == 4) {
-        memcpy(&v32, h, 4);
-        return v32;
-    }
-    if (size == 2) {
-        memcpy(&v16, h, 2);
-        return v16;
-    }
-    return h[0];
-}
-
-static inline void store_host(uint8_t *h, unsigned size, uint32_t v)
-{
-    uint16_t v16 = (uint16_t)v;
-    if (size == 4)
-        memcpy(h, &v, 4);
-    else if (size == 2)
-        memcpy(h, &v16, 2);
-    else
-        h[0] = (uint8_t)v;
-}
-
-/* ---- the common-case TLB miss ----
- *
- * Most fast-table misses are plain TLB misses in ordinary conditions: paging on, the 386/486
- * TLB geometry (4 ways, at most 64 entries), the page directory and table in plain RAM with
- * P and A already set (and D for a write), rights that allow the access, a data frame of
- * plain, unwatched RAM, nobody subscribed to walk/fill/evict events and --tlb-check off.
- * quick_walk and quick_commit then do what translate() + host_page() + fast_enter() would,
- * in one straight run: quick_walk tests every condition before anything changes, and any
- * surprise (a bit to set, a fault, a TLB hit, a window, stale q_* fields...) sends the whole
- * access to the general path as before. Same statistics, same victim (the RANDOM sequence
- * included), same entry, same fast slots, same epoch. tests/unit/mmu/test_mmu_miss.c runs
- * it against the general path. tests/bench/PROFILE.md has the measurements. */
-
-#define QUICK_EVENTS \
-    (PW_EV_BIT(PW_EV_WALK) | PW_EV_BIT(PW_EV_TLB_FILL) | PW_EV_BIT(PW_EV_TLB_EVICT))
-
-/* Is the page-aligned, A20-masked frame plain RAM (phys_ram_direct's test)? */
-static MMU_ALWAYS_INLINE bool quick_ram(const struct mmu *m, uint32_t frame)
-{
-    return frame < m->q_ram_limit && frame - PHYS_HOLE_START >= PHYS_HOLE_END - PHYS_HOLE_START;
-}
-
-/* Recomputes the q_* fields of struct mmu for the current CR3, bus, paging and geometry. */
-static void quick_refresh(struct mmu *m)
-{
-    const struct phys *p = m->phys;
-    m->q_cr3 = m->cr3;
-    m->q_gen = p->gen;
-    m->q_a20 = p->a20 ? ~0u : ~(1u << 20);
-    m->q_ram_limit = p->win_over_ram ? 0 : p->ram_size;
-    m->q_ram = p->ram;
-    m->q_frame_flags = p->frame_flags;
-    m->q_set_mask = m->cfg.sets - 1;
-    m->q_full = m->tlb_n >= 64 ? ~0ull : (1ull << m->tlb_n) - 1;
-    m->q_on = m->paging && m->cfg.mode == TLB_SETASSOC && m->cfg.ways == 4 && mmu_tlb_masked(m);
-    m->q_pd = m->q_on ? phys_ram_direct(p, m->cr3 & PAGE_MASK, PAGE_SIZE) : NULL;
-}
-
-/* quick_refresh after a CR3 write, when only the directory moved. */
-static inline void quick_new_cr3(struct mmu *m)
-{
-    if (m->q_gen != m->phys->gen) {
-        quick_refresh(m);
-        return;
-    }
-    uint32_t pd = m->cr3 & PAGE_MASK & m->q_a20;
-    m->q_cr3 = m->cr3;
-    m->q_pd = m->q_on && quick_ram(m, pd) ? m->q_ram + pd : NULL;
-}
-
-/* The less common parts of the common path, out of line so that the straight run keeps few
- * values live: victims by PLRU, LRU or FIFO (mmu_tlb_pick_victim's choice in a full 4-way
- * set), the PLRU update, an evicted entry that a fetch slot may mirror (mmu_tlb_evicted),
- * a set that holds the page's linear address (valid or not). */
-static __attribute__((noinline, cold)) unsigned quick_victim_other(struct mmu *m, unsigned set)
-{
-    if (m->cfg.policy == TLB_PLRU)
-        return mmu_plru4_victim(m->plru[set]);
-    const struct mmu_tlb_entry *e = &m->tlb[set * 4];
-    unsigned v = 0; /* LRU, FIFO: the smallest stamp, the first of equals */
-    for (unsigned w = 1; w < 4; w++)
-        if (e[w].stamp < e[v].stamp)
-            v = w;
-    return v;
-}
-
-static __attribute__((noinline, cold)) void quick_plru_use(struct mmu *m, unsigned set,
-                                                           unsigned way)
-{
-    m->plru[set] = mmu_plru4_use(m->plru[set], way);
-}
-
-static __attribute__((noinline, cold)) void quick_drop_fetched(struct mmu *m, uint32_t page,
-                                                               int32_t idx)
-{
-    mmu_fast_drop(m, page, idx);
-    m->epoch++;
-}
-
-static __attribute__((noinline, cold)) bool quick_set_holds(const struct mmu *m, uint32_t lin)
-{
-    return mmu_tlb_lookup(m, lin) >= 0;
-}
-
-/* The checks of a common-case miss: true when it is one, with the PTE (P, A and, for a write,
- * D set) in *pte and the combined rights | frame flags << 8 in *extra. Changes nothing. */
-static MMU_ALWAYS_INLINE bool quick_walk(struct mmu *m, uint32_t lin, enum pw_access acc,
-                                         bool user, uint32_t *pte_out, uint32_t *extra)
-{
-    const uint8_t *pd = m->q_pd;
-    const struct pw_events *ev = m->events;
-    if (!MMU_LIKELY(pd != NULL && m->q_cr3 == m->cr3 && m->q_gen == m->phys->gen &&
-                    !m->tlb_check && !(ev && (ev->mask & QUICK_EVENTS))))
-        return false;
-
-    /* The set: a valid entry for the page is a hit, which the general path handles. */
-    uint32_t page = lin & PAGE_MASK;
-    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
-    const struct mmu_tlb_entry *e = &m->tlb[set * 4];
-    if (!MMU_LIKELY(e[0].lin != page && e[1].lin != page && e[2].lin != page &&
-                    e[3].lin != page) &&
-        quick_set_holds(m, lin))
-        return false;
-
-    /* The walk (walk.c's rules), with nothing to set. */
-    uint32_t pde, pte;
-    memcpy(&pde, pd + ((lin >> 22) << 2), 4);
-    uint32_t table = pde & PAGE_MASK & m->q_a20;
-    if ((pde & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || !quick_ram(m, table))
-        return false;
-    memcpy(&pte, m->q_ram + table + ((lin >> 10) & 0xFFCu), 4);
-    uint32_t want = PTE_P | PTE_A | (acc == PW_ACC_WRITE ? PTE_D : 0);
-    uint32_t rights = pde & pte & (PTE_RW | PTE_US);
-    if ((pte & want) != want || !mmu_rights_allow(m, rights, acc, user))
-        return false;
-
-    /* The frame: plain RAM that host_page() would hand out for this access. */
-    uint32_t fa = pte & PAGE_MASK & m->q_a20;
-    if (!quick_ram(m, fa))
-        return false;
-    uint8_t fl = m->q_frame_flags[fa >> PAGE_SHIFT];
-    if (acc == PW_ACC_WRITE ? (fl & (PHYS_F_WATCH_R | PHYS_F_WATCH_W | PHYS_F_CODE)) != 0
-                            : (fl & PHYS_F_WATCH_R) != 0)
-        return false;
-    *pte_out = pte;
-    *extra = rights | (uint32_t)fl << 8;
-    return true;
-}
-
-/* The host address of the frame quick_walk found. */
-static MMU_ALWAYS_INLINE uint8_t *quick_host(const struct mmu *m, uint32_t pte)
-{
-    return m->q_ram + (pte & PAGE_MASK & m->q_a20);
-}
-
-/* The commit of a common-case miss after quick_walk (the access itself is done by then, so
- * that little stays live): the miss, its walk and its fill (mmu_tlb_fill_inline for a
- * masked 4-way set), then the fast slots fast_enter() would enter. */
-static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_access acc,
-                                           bool user, uint32_t pte, uint32_t extra)
-{
-    m->stats.lookups++;
-    m->stats.misses++;
-    m->stats.walks++;
-    m->stats.fills++;
-    m->q_count++;
-    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
-    struct mmu_tlb_entry *e = &m->tlb[set * 4];
-    unsigned way;
-    /* A full TLB (the usual state) has a full set; else look at this set's ways. */
-    uint64_t tlb_valid = m->tlb_valid;
-    unsigned valid = tlb_valid == m->q_full ? 0xFu : (unsigned)(tlb_valid >> (set * 4)) & 0xFu;
-    if (MMU_LIKELY(valid == 0xFu)) {
-        /* mmu_tlb_evicted for a masked TLB, with one base for the old page's slots */
-        if (MMU_LIKELY(m->cfg.policy == TLB_RANDOM)) {
-            uint32_t x = m->rng; /* xorshift32, as mmu_tlb_pick_victim */
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            m->rng = x;
-            way = x & 3;
-        } else {
-            way = quick_victim_other(m, set);
-        }
-        int32_t old = (int32_t)(set * 4 + way);
-        uint32_t old_page = e[way].lin;
-        m->stats.evictions++;
-        if (m->tlb_mirror[old] & MMU_MIRROR_FETCH)
-            quick_drop_fetched(m, old_page, old);
-        else
-            mmu_fast_drop_data(m, old_page, old); /* [READ][0..1], [WRITE][0..1] */
-    } else {
-        way = (unsigned)__builtin_ctz(~valid);
-        m->tlb_valid = tlb_valid | 1ull << (set * 4 + way);
-    }
-    int32_t idx = (int32_t)(set * 4 + way);
-    uint32_t page = lin & PAGE_MASK, rights = extra & (PTE_RW | PTE_US);
-    e += way;
-    e->lin = page;
-    e->phys = pte & PAGE_MASK;
-    /* cached_pte(): frame, P, A, D as the tables have it, PWT/PCD, the combined rights */
-    e->pte = (pte & (PAGE_MASK | PTE_D | PTE_PWT | PTE_PCD)) | PTE_P | PTE_A | rights;
-    e->valid = true;
-    e->stamp = ++m->tick;
-    if (m->plru)
-        quick_plru_use(m, set, way);
-    m->tlb_mru = idx;
-
-    /* [READ][user] is f, [WRITE][user] two tables on, [FETCH][user] four. */
-    uintptr_t addend = (uintptr_t)quick_host(m, pte) - (uintptr_t)page;
-    struct mmu_fast *f = &m->fast[acc == PW_ACC_FETCH ? PW_ACC_FETCH : PW_ACC_READ][user][0] +
-                         ((lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1));
-    f->tag = page;
-    f->tlb_index = idx;
-    f->addend = addend;
-    unsigned mirror = acc == PW_ACC_FETCH ? 1u << (4 + user) : 1u << user;
-    /* mmu_rights_allow(m, rights, PW_ACC_WRITE, user), testing RW before WP */
-    bool can_write = user ? (rights & (PTE_RW | PTE_US)) == (PTE_RW | PTE_US)
-                          : ((rights & PTE_RW) || !m->wp);
-    if (acc == PW_ACC_WRITE ||
-        (acc == PW_ACC_READ && (pte & PTE_D) && !(extra & ((PHYS_F_WATCH_W | PHYS_F_CODE) << 8)) &&
-         can_write)) {
-        struct mmu_fast *g = f + 2 * MMU_FAST_SIZE;
-        g->tag = page;
-        g->tlb_index = idx;
-        g->addend = addend;
-        mirror |= 1u << (2 + user);
-    }
-    m->tlb_mirror[idx] = (uint8_t)mirror;
-}
-
 /* translate() out of line, for the rare two-page accesses. */
 static __attribute__((noinline)) bool translate_page(struct mmu *m, uint32_t lin,
                                                      enum pw_access acc, bool user,
@@ -608,7 +404,7 @@ static MMU_ALWAYS_INLINE bool read_page(struct mmu *m, uint32_t lin, unsigned si
         return false;
     uint8_t *host = host_page(m, phys, &writable);
     if (MMU_LIKELY(host != NULL)) {
-        *val = load_host(host + off, size);
+        *val = mmu_load_host(host + off, size);
         fast_enter(m, lin, acc, user, idx, host, writable);
         return true;
     }
@@ -617,53 +413,23 @@ static MMU_ALWAYS_INLINE bool read_page(struct mmu *m, uint32_t lin, unsigned si
     return true;
 }
 
-/* Everything but the common-case miss, out of line so that mmu_read_slow stays a leaf with
- * few registers to save. */
-static __attribute__((noinline)) bool read_general(struct mmu *m, uint32_t lin, unsigned size,
-                                                   bool user, enum pw_access acc, uint32_t *val)
+/* Everything but the common-case miss (miss.c), which reaches it by a tail call. */
+uint64_t mmu_read_general(struct mmu *m, uint32_t lin, unsigned size, bool user,
+                          enum pw_access acc)
 {
+    uint32_t v = 0;
     m->code_seq++; /* it may set an A bit, or reach a device (see mmu.h) */
     if (MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
-        if (size == 4)
-            return read_page(m, lin, 4, user, acc, val);
-        return read_page(m, lin, size, user, acc, val);
+        bool ok = size == 4 ? read_page(m, lin, 4, user, acc, &v)
+                            : read_page(m, lin, size, user, acc, &v);
+        return ok ? v : MMU_MISS_FAULT;
     }
     struct span s;
     if (!translate_span(m, lin, size, acc, user, &s))
-        return false;
-    uint32_t v = 0;
+        return MMU_MISS_FAULT;
     for (unsigned i = 0; i < size; i++)
         v |= phys_read_lin(m->phys, span_addr(&s, i), 1, lin + i) << (8 * i);
-    *val = v;
-    return true;
-}
-
-/* The common-case read miss for one privilege level (constant arguments on the way out). */
-#define READ_QUICK_FN(name, user)                                                              \
-    static __attribute__((noinline)) bool name(struct mmu *m, uint32_t lin, unsigned size,    \
-                                               uint32_t *val)                                \
-    {                                                                                        \
-        uint32_t pte, extra;                                                                 \
-        if (!MMU_LIKELY(quick_walk(m, lin, PW_ACC_READ, user, &pte, &extra)))                 \
-            return read_general(m, lin, size, user, PW_ACC_READ, val);                       \
-        *val = load_host(quick_host(m, pte) + (lin & ~PAGE_MASK), size);                     \
-        quick_commit(m, lin, PW_ACC_READ, user, pte, extra);                                 \
-        return true;                                                                         \
-    }
-READ_QUICK_FN(read_quick_sv, false)
-READ_QUICK_FN(read_quick_user, true)
-#undef READ_QUICK_FN
-
-/* A thin dispatcher, so that a miss that cannot be common (--tlb ideal, paging off, a fetch
- * of a non-host page, a split access) reaches the general path without saving registers;
- * the data is read before the commit, so only m and lin stay live through it. */
-bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,
-                   uint32_t *val)
-{
-    if (MMU_LIKELY(m->q_pd != NULL && acc == PW_ACC_READ &&
-                   (lin & ~PAGE_MASK) <= PAGE_SIZE - size))
-        return user ? read_quick_user(m, lin, size, val) : read_quick_sv(m, lin, size, val);
-    return read_general(m, lin, size, user, acc, val);
+    return v;
 }
 
 /* The single-page case of mmu_write_slow: as read_page. A frame that is host memory but not
@@ -679,7 +445,7 @@ static MMU_ALWAYS_INLINE bool write_page(struct mmu *m, uint32_t lin, unsigned s
         return false;
     uint8_t *host = host_page(m, phys, &writable);
     if (MMU_LIKELY(host != NULL && writable)) {
-        store_host(host + off, size, val);
+        mmu_store_host(host + off, size, val);
         fast_enter(m, lin, PW_ACC_WRITE, user, idx, host, writable);
         return true;
     }
@@ -688,8 +454,7 @@ static MMU_ALWAYS_INLINE bool write_page(struct mmu *m, uint32_t lin, unsigned s
     return true;
 }
 
-static __attribute__((noinline)) bool write_general(struct mmu *m, uint32_t lin, unsigned size,
-                                                    bool user, uint32_t val)
+bool mmu_write_general(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val)
 {
     if (MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
         if (size == 4)
@@ -704,37 +469,14 @@ static __attribute__((noinline)) bool write_general(struct mmu *m, uint32_t lin,
     return true;
 }
 
-#define WRITE_QUICK_FN(name, user)                                                             \
-    static __attribute__((noinline)) bool name(struct mmu *m, uint32_t lin, unsigned size,    \
-                                               uint32_t val)                                 \
-    {                                                                                        \
-        uint32_t pte, extra;                                                                 \
-        if (!MMU_LIKELY(quick_walk(m, lin, PW_ACC_WRITE, user, &pte, &extra)))                \
-            return write_general(m, lin, size, user, val);                                   \
-        store_host(quick_host(m, pte) + (lin & ~PAGE_MASK), size, val);                      \
-        quick_commit(m, lin, PW_ACC_WRITE, user, pte, extra);                                \
-        return true;                                                                         \
-    }
-WRITE_QUICK_FN(write_quick_sv, false)
-WRITE_QUICK_FN(write_quick_user, true)
-#undef WRITE_QUICK_FN
-
-bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val)
-{
-    if (MMU_LIKELY(m->q_pd != NULL && (lin & ~PAGE_MASK) <= PAGE_SIZE - size))
-        return user ? write_quick_user(m, lin, size, val) : write_quick_sv(m, lin, size, val);
-    return write_general(m, lin, size, user, val);
-}
-
 bool mmu_check_write(struct mmu *m, uint32_t lin, unsigned size, bool user)
 {
     struct span s;
     return translate_span(m, lin, size, PW_ACC_WRITE, user, &s);
 }
 
-static __attribute__((noinline)) const uint8_t *fetch_general(struct mmu *m, uint32_t lin,
-                                                              bool user, uint32_t *avail,
-                                                              bool *faulted)
+const uint8_t *mmu_fetch_general(struct mmu *m, uint32_t lin, bool user, uint32_t *avail,
+                                 bool *faulted)
 {
     uint32_t left = PAGE_SIZE - (lin & ~PAGE_MASK);
     uint8_t *h;
@@ -751,21 +493,4 @@ static __attribute__((noinline)) const uint8_t *fetch_general(struct mmu *m, uin
     fast_enter(m, lin, PW_ACC_FETCH, user, idx, h, writable);
     *avail = left;
     return h + (lin & ~PAGE_MASK);
-}
-
-const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *avail, bool *faulted)
-{
-    uint32_t left = PAGE_SIZE - (lin & ~PAGE_MASK);
-    *faulted = false;
-    *avail = 0;
-    uint8_t *h = mmu_fast_lookup(m, PW_ACC_FETCH, user, lin, 1);
-    if (!h) {
-        uint32_t pte, extra;
-        if (!quick_walk(m, lin, PW_ACC_FETCH, user, &pte, &extra))
-            return fetch_general(m, lin, user, avail, faulted);
-        quick_commit(m, lin, PW_ACC_FETCH, user, pte, extra);
-        h = quick_host(m, pte) + (lin & ~PAGE_MASK);
-    }
-    *avail = left;
-    return h;
 }

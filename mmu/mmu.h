@@ -104,7 +104,9 @@ struct mmu {
     bool wp;                  /* CR0.WP and the model honours it (486+) */
     uint32_t cr3;
     bool tlb_check;           /* --tlb-check: re-walk on every hit, report stale uses.
-                                 Change it with mmu_set_tlb_check (drops the fast table). */
+                                 Change it with mmu_set_tlb_check (drops the fast table and
+                                 tells the common-case miss), or directly only while paging
+                                 is off (CR0.PG on re-reads it: emu/pc.c does so at start). */
 
     struct mmu_tlb_config cfg;
     struct mmu_tlb_entry *tlb; /* sets*ways entries; for TLB_IDEAL a growable table */
@@ -152,23 +154,34 @@ struct mmu {
      * its four data slots and does not bump the epoch (see epoch above). */
 #define MMU_MIRROR_FETCH 0x30u
     uint8_t tlb_mirror[64];
-    /* What the common-case TLB miss (mmu.c: quick_walk, quick_commit) needs from CR3 and
-     * the bus: recomputed on CR3 writes, bus changes (phys->changed), CR0 and TLB geometry
-     * changes, and used only while cr3 == q_cr3 and phys->gen == q_gen. */
+    /* What the common-case TLB miss (mmu/miss.c) needs from CR3 and the bus, recomputed on
+     * CR3 writes, bus changes (phys->changed), CR0 and TLB geometry changes, --tlb-check
+     * changes (mmu_set_tlb_check) and subscriptions (events->changed). */
     uint32_t q_cr3, q_gen;
     uint32_t q_set_mask;       /* cfg.sets - 1 */
-    uint64_t q_full;           /* tlb_valid when every entry is valid */
-    bool q_on;                 /* paging on, TLB 4-way set-associative of <= 64 entries */
+    uint64_t q_full;           /* tlb_valid when every entry is valid under RANDOM; under
+                                  other policies a value it never takes (mmu/miss.c) */
+    bool q_on;                 /* the common case may apply: paging on, TLB 4-way
+                                  set-associative of <= 64 entries, --tlb-check off, nobody
+                                  subscribed to walk/fill/evict events, and this MMU holds
+                                  the bus's and the event bus's change hooks */
     uint32_t q_a20;            /* the A20 gate as an address mask */
     uint32_t q_ram_limit;      /* plain RAM lies below this, outside the hole (0: a window
                                   covers some RAM, decode everything the long way) */
     const uint8_t *q_pd;       /* host address of the page directory, NULL when the common
-                                  case does not apply (paging off, a TLB other than 4-way
-                                  set-associative of at most 64 entries, directory not in RAM) */
+                                  case does not apply (!q_on, or the directory not in RAM):
+                                  the miss path's one entry test */
     uint8_t *q_ram;            /* phys->ram and phys->frame_flags */
     const uint8_t *q_frame_flags;
     uint64_t q_count;          /* misses the common path served (tests, profiling; not part
                                   of the statistics, which count every miss alike) */
+    uint32_t q_pde;            /* the PDE value last found with P and A set and its table in
+                                  plain RAM (0 when none) ... */
+    const uint8_t *q_ptab;     /* ... and the host address of that table (of a zeroed table
+                                  when none): one compare instead of the PDE's checks */
+    bool q_hooked;             /* phys->changed and events->changed are this MMU's (one MMU
+                                  per bus: a second mmu_init on the same bus takes them, and
+                                  this one then keeps to the general path) */
 
     /* For a CPU that runs blocks of pre-checked instructions (cpu/dblock.h): slow_seq moves
      * whenever an access may have had an effect beyond the bytes it moved, that is whenever
@@ -180,7 +193,7 @@ struct mmu {
     /* code_seq moves when guest memory may have been written: a slow write, a fast write
      * into the watched range, a read that took the general miss path (a walk that sets an
      * A bit, a device frame); not for a read miss that walked without writing anything
-     * (mmu.c's common case). The CPU compares its block's bytes again only then. */
+     * (mmu/miss.c's common case). The CPU compares its block's bytes again only then. */
     uint64_t code_seq;
 };
 
@@ -245,13 +258,16 @@ static inline struct mmu_fast *mmu_fast_slot(struct mmu *m, int acc, bool user, 
     return &m->fast[acc][user][(lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1)];
 }
 
-/* A fast hit: one compare of the page tag (MMU_FAST_EMPTY never matches an aligned page),
- * one bound check for accesses that would cross the page, two counters. Re-using the entry
- * used last needs no LRU/PLRU update, which is the common case. The fast table is never
- * filled while --tlb-check is on, so the checker sees every hit on the slow path. */
+/* A fast hit: one compare of the page tag (MMU_FAST_EMPTY never matches an aligned page)
+ * with the page of the access's last byte, two counters. The slot is the one of lin's page
+ * and holds only tags of pages with that index, so an access of 1..4096 bytes that crosses
+ * into the next page (or wraps at 4 GiB) compares with a tag that cannot be there: the one
+ * compare is the tag test and the bound check at once. Re-using the entry used last needs no
+ * LRU/PLRU update, which is the common case. The fast table is never filled while
+ * --tlb-check is on, so the checker sees every hit on the slow path. */
 static inline bool mmu_fast_match(const struct mmu_fast *f, uint32_t lin, unsigned size)
 {
-    return f->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size;
+    return f->tag == ((lin + size - 1) & PAGE_MASK);
 }
 
 static inline uint8_t *mmu_fast_use(struct mmu *m, struct mmu_fast *f, uint32_t lin)
@@ -261,7 +277,7 @@ static inline uint8_t *mmu_fast_use(struct mmu *m, struct mmu_fast *f, uint32_t 
     m->stats.lookups += tlb_hit;
     MMU_SCALAR(tlb_hit); /* two plain adds: a merged 16-byte vector add stalls on forwarding */
     m->stats.hits += tlb_hit;
-    if (f->tlb_index != m->tlb_mru && m->touch_on_hit)
+    if (m->touch_on_hit && f->tlb_index != m->tlb_mru) /* the constant test first */
         mmu_tlb_touch(m, f->tlb_index);
     return (uint8_t *)(uintptr_t)(lin + f->addend);
 }
@@ -274,22 +290,36 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
     return NULL;
 }
 
+/* The fast-table misses of the accessors below (mmu/miss.c): mmu_read_slow and
+ * mmu_write_slow for one size, plus what the accessors owe the block loop (slow_seq, and
+ * code_seq for a write). A read returns the value in the low 32 bits, or MMU_MISS_FAULT
+ * with m->fault set; a write returns false on #PF. The common case (a plain TLB miss) is a
+ * leaf that returns its result in registers. */
+#define MMU_MISS_FAULT (1ull << 32)
+uint64_t mmu_read_miss8(struct mmu *m, uint32_t lin, bool user);
+uint64_t mmu_read_miss16(struct mmu *m, uint32_t lin, bool user);
+uint64_t mmu_read_miss32(struct mmu *m, uint32_t lin, bool user);
+bool mmu_write_miss8(struct mmu *m, uint32_t lin, bool user, uint32_t v);
+bool mmu_write_miss16(struct mmu *m, uint32_t lin, bool user, uint32_t v);
+bool mmu_write_miss32(struct mmu *m, uint32_t lin, bool user, uint32_t v);
+
+/* The accessors: a fast hit, else the miss entry. The halves are there for a caller that
+ * has something to do only on a miss (cpu/dc_ops.h: say where a fault would restart): the
+ * hit functions return false, having changed nothing, when the fast slot does not hold the
+ * access. A fast write into [watch_lo, watch_lo + watch_len) moves slow_seq and code_seq. */
 #define MMU_DEFINE_RW(bits)                                                                \
-    static inline bool mmu_read##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t *v) \
+    static inline bool mmu_read_hit##bits(struct mmu *m, uint32_t lin, bool user,          \
+                                          uint##bits##_t *v)                               \
     {                                                                                      \
         struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_READ, user, lin);                     \
         if (MMU_LIKELY(mmu_fast_match(f, lin, (bits) / 8))) {                              \
             memcpy(v, mmu_fast_use(m, f, lin), (bits) / 8);                                \
             return true;                                                                   \
         }                                                                                  \
-        uint32_t t;                                                                        \
-        m->slow_seq++;                                                                     \
-        if (!mmu_read_slow(m, lin, (bits) / 8, user, PW_ACC_READ, &t))                    \
-            return false;                                                                  \
-        *v = (uint##bits##_t)t;                                                            \
-        return true;                                                                       \
+        return false;                                                                      \
     }                                                                                      \
-    static inline bool mmu_write##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t v) \
+    static inline bool mmu_write_hit##bits(struct mmu *m, uint32_t lin, bool user,         \
+                                           uint##bits##_t v)                               \
     {                                                                                      \
         struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_WRITE, user, lin);                    \
         if (MMU_LIKELY(mmu_fast_match(f, lin, (bits) / 8))) {                              \
@@ -301,9 +331,23 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
             memcpy(h, &v, (bits) / 8);                                                     \
             return true;                                                                   \
         }                                                                                  \
-        m->slow_seq++;                                                                     \
-        m->code_seq++;                                                                     \
-        return mmu_write_slow(m, lin, (bits) / 8, user, v);                               \
+        return false;                                                                      \
+    }                                                                                      \
+    static inline bool mmu_read##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t *v) \
+    {                                                                                      \
+        if (MMU_LIKELY(mmu_read_hit##bits(m, lin, user, v)))                               \
+            return true;                                                                   \
+        uint64_t r = mmu_read_miss##bits(m, lin, user);                                    \
+        if (r & MMU_MISS_FAULT)                                                            \
+            return false;                                                                  \
+        *v = (uint##bits##_t)r;                                                            \
+        return true;                                                                       \
+    }                                                                                      \
+    static inline bool mmu_write##bits(struct mmu *m, uint32_t lin, bool user, uint##bits##_t v) \
+    {                                                                                      \
+        if (MMU_LIKELY(mmu_write_hit##bits(m, lin, user, v)))                              \
+            return true;                                                                   \
+        return mmu_write_miss##bits(m, lin, user, v);                                      \
     }
 
 MMU_DEFINE_RW(8)

@@ -120,6 +120,8 @@ int phys_init(struct phys *p, uint32_t ram_size, struct pw_events *events)
         return -1;
     }
     p->ram_size = ram_size;
+    for (uint32_t a = HOLE_START; a < HOLE_END && a < ram_size; a += PAGE_SIZE)
+        p->frame_flags[a >> PAGE_SHIFT] = PHYS_F_HOLE;
     /* The 8042 output port comes out of reset with the A20 line enabled. */
     p->a20 = true;
     p->events = events;

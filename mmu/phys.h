@@ -28,6 +28,9 @@ enum {
     PHYS_F_WATCH_R = 1u << 0, /* publish PW_EV_MEM_WATCH on reads  */
     PHYS_F_WATCH_W = 1u << 1, /* publish PW_EV_MEM_WATCH on writes */
     PHYS_F_CODE = 1u << 2,    /* reserved for a decoded-instruction cache */
+    PHYS_F_HOLE = 1u << 7,    /* the frame lies in the hole (0xA0000-0xFFFFF): never plain
+                                 RAM; set by phys_init, so that the MMU's common-case miss
+                                 tests it with the watch bits (mmu/miss.c) */
 };
 
 struct phys_mmio_ops {

@@ -136,6 +136,35 @@ static void pair_record(struct pair *p, bool on)
 
 static int mismatches;
 static unsigned accesses, check_period = 1; /* the whole state is compared every check_period */
+/* Reads and writes through the inline accessors (mmu_read32 ... : fast table, then the miss
+ * entries mmu_read_miss32 ...) on both machines instead of mmu_read_slow/mmu_write_slow. */
+static bool use_inline;
+
+static bool inline_read(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t *v)
+{
+    uint8_t v8 = 0;
+    uint16_t v16 = 0;
+    bool ok;
+    if (size == 4)
+        return mmu_read32(m, lin, user, v);
+    if (size == 2) {
+        ok = mmu_read16(m, lin, user, &v16);
+        *v = v16;
+        return ok;
+    }
+    ok = mmu_read8(m, lin, user, &v8);
+    *v = v8;
+    return ok;
+}
+
+static bool inline_write(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t v)
+{
+    if (size == 4)
+        return mmu_write32(m, lin, user, v);
+    if (size == 2)
+        return mmu_write16(m, lin, user, (uint16_t)v);
+    return mmu_write8(m, lin, user, (uint8_t)v);
+}
 
 /* Compares everything the two MMUs hold; returns false (and reports) on a difference. */
 static bool pair_agree(struct pair *p, const char *where)
@@ -152,6 +181,7 @@ static bool pair_agree(struct pair *p, const char *where)
     CHECK_EQ(sa->stale_uses, sb->stale_uses);
     CHECK_EQ(sa->page_faults, sb->page_faults);
     CHECK_EQ(a->slow_hits, b->slow_hits);
+    CHECK_EQ(a->slow_seq, b->slow_seq); /* the same accesses left the fast path */
     CHECK_EQ(a->rng, b->rng);
     CHECK_EQ(a->tlb_mru, b->tlb_mru);
     CHECK_EQ(a->tlb_valid, b->tlb_valid);
@@ -211,7 +241,13 @@ static uint64_t pair_access(struct pair *p, enum op op, uint32_t lin, unsigned s
     uint32_t va = 0, vb = 0;
     a->fault.lin = b->fault.lin = 0;
     a->fault.err = b->fault.err = 0;
-    if (op == OP_READ) {
+    if (op == OP_READ && use_inline) {
+        oka = inline_read(a, lin, size, user, &va);
+        okb = inline_read(b, lin, size, user, &vb);
+    } else if (op == OP_WRITE && use_inline) {
+        oka = inline_write(a, lin, size, user, wval);
+        okb = inline_write(b, lin, size, user, wval);
+    } else if (op == OP_READ) {
         oka = mmu_read_slow(a, lin, size, user, PW_ACC_READ, &va);
         okb = mmu_read_slow(b, lin, size, user, PW_ACC_READ, &vb);
     } else if (op == OP_WRITE) {
@@ -395,6 +431,108 @@ static void test_directed(int model, const struct mmu_tlb_config *cfg)
     free(p);
 }
 
+/* ---- the inline accessors' miss entries ---- */
+
+/* A fast lookup on both machines (it counts a hit on success). */
+static bool pair_fast(struct pair *p, uint32_t lin, unsigned size)
+{
+    uint8_t *ha = mmu_fast_lookup(&p->a.mmu, PW_ACC_READ, false, lin, size);
+    uint8_t *hb = mmu_fast_lookup(&p->b.mmu, PW_ACC_READ, false, lin, size);
+    CHECK_EQ(ha != NULL, hb != NULL);
+    return ha != NULL;
+}
+
+static void test_entries(void)
+{
+    struct mmu_tlb_config c386 = mmu_tlb_default(386);
+    struct pair *p = malloc(sizeof *p);
+    fresh(p, 386, &c386);
+    struct mmu *a = &p->a.mmu;
+    use_inline = true;
+    uint64_t s0 = a->slow_seq, c0 = a->code_seq;
+    /* a common-case read miss moves slow_seq, not code_seq (it wrote nothing) */
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 8, 4, false, 0, "inline read miss"), 1);
+    CHECK_EQ(a->slow_seq, s0 + 1);
+    CHECK_EQ(a->code_seq, c0);
+    /* the write slot it entered: a fast write moves neither */
+    CHECK_EQ(pair_access(p, OP_WRITE, LIN + 12, 4, false, 5, "fast write"), 0);
+    CHECK_EQ(a->slow_seq, s0 + 1);
+    CHECK_EQ(a->code_seq, c0);
+    /* a write miss moves both */
+    CHECK_EQ(pair_access(p, OP_WRITE, LIN + PAGE_SIZE, 2, false, 6, "inline write miss"), 1);
+    CHECK_EQ(a->slow_seq, s0 + 2);
+    CHECK_EQ(a->code_seq, c0 + 1);
+    /* a read miss that sets an A bit takes the general path: both move */
+    pair_map(p, LIN + 2 * PAGE_SIZE, FRAMES, PTE_P | PTE_RW | PTE_US, PDE_OK);
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 2 * PAGE_SIZE, 1, false, 0, "sets A"), 0);
+    CHECK_EQ(a->slow_seq, s0 + 3);
+    CHECK_EQ(a->code_seq, c0 + 2);
+    CHECK(fx_rd32(&p->a, fx_pte_addr(LIN + 2 * PAGE_SIZE)) & PTE_A);
+    /* an access that crosses into the next page is never a fast hit, even with both pages
+     * in the fast table: the tag compared is the one of its last byte's page */
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 3 * PAGE_SIZE, 4, false, 0, "page 3"), 1);
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 4 * PAGE_SIZE, 4, false, 0, "page 4"), 1);
+    uint64_t h0 = a->slow_hits;
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 4 * PAGE_SIZE - 2, 4, false, 0, "crossing"), 0);
+    CHECK_EQ(a->slow_hits, h0 + 2); /* both pages, TLB hits through the slow path */
+    CHECK(!pair_fast(p, LIN + 4 * PAGE_SIZE - 1, 2));
+    CHECK(pair_fast(p, LIN + 4 * PAGE_SIZE - 2, 2));
+    CHECK(pair_fast(p, LIN + 4 * PAGE_SIZE - 1, 1));
+    CHECK(!pair_fast(p, LIN + 4 * PAGE_SIZE - 8, 9));
+    CHECK(pair_fast(p, LIN + 3 * PAGE_SIZE, PAGE_SIZE));
+    CHECK(pair_agree(p, "fast lookups"));
+
+    /* a second MMU on the same bus takes the change hooks: the first, which would no longer
+     * hear of a subscription or a bus change, keeps to the general path and stays exact */
+    struct mmu *c = malloc(sizeof *c);
+    CHECK_EQ(mmu_init(c, &p->a.phys, &p->a.ev, 386, &c386), 0);
+    CHECK(!a->q_hooked);
+    CHECK(a->q_pd == NULL);
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 5 * PAGE_SIZE, 4, false, 0, "hooks taken"), 0);
+    pair_record(p, true);
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 6 * PAGE_SIZE, 4, false, 0, "taken, subscribed"), 0);
+    pair_record(p, false);
+    CHECK_EQ(pair_access(p, OP_READ, LIN + 7 * PAGE_SIZE, 4, false, 0, "taken, unsubscribed"),
+             0);
+    mmu_free(c);
+    free(c);
+    use_inline = false;
+    pair_free(p);
+    free(p);
+
+    /* a full 64-entry RANDOM TLB (tlb_valid == q_full, all 64 bits): 128 pages, 3 passes */
+    struct mmu_tlb_config rnd64 = { .mode = TLB_SETASSOC, .sets = 16, .ways = 4,
+                                    .policy = TLB_RANDOM, .seed = 11 };
+    p = malloc(sizeof *p);
+    fresh(p, 386, &rnd64);
+    for (uint32_t i = 64; i < 128; i++)
+        pair_map(p, LIN + i * PAGE_SIZE, FRAMES + (i % NFRAMES) * PAGE_SIZE,
+                 PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D, PDE_OK);
+    uint64_t q0 = p->a.mmu.q_count;
+    for (uint32_t i = 0; i < 3 * 128; i++)
+        pair_access(p, i % 5 ? OP_READ : OP_WRITE, LIN + (i * 37 % 128) * PAGE_SIZE + 8, 4,
+                    false, i, "random 16x4, full");
+    CHECK_EQ(p->a.mmu.tlb_valid, ~0ull);
+    CHECK(p->a.mmu.stats.evictions > 100);
+    CHECK(p->a.mmu.q_count - q0 > 200);
+    pair_free(p);
+    free(p);
+
+    /* mmu_fast_match against the two-test form it replaced, for every tag a slot of lin's
+     * index can hold near lin's page (the page itself, the ones 256 pages away), at the end
+     * of a page and of the 4 GiB space */
+    static const uint32_t pages[] = { 0x00400000u, 0xFFFFF000u, 0x00000000u };
+    for (unsigned k = 0; k < 3; k++)
+        for (uint32_t off = PAGE_SIZE - 12; off < PAGE_SIZE; off++)
+            for (unsigned size = 1; size <= 8; size++)
+                for (int d = -1; d <= 1; d++) {
+                    uint32_t lin = pages[k] + off;
+                    struct mmu_fast f = { .tag = (lin & PAGE_MASK) + (uint32_t)d * 256u * PAGE_SIZE };
+                    bool two = f.tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size;
+                    CHECK_EQ(mmu_fast_match(&f, lin, size), two);
+                }
+}
+
 /* ---- random: everything mixed ---- */
 
 
@@ -413,7 +551,9 @@ static uint32_t random_pte(void)
     flags |= fx_rnd(4) ? PTE_US : 0;
     flags |= fx_rnd(5) ? PTE_A : 0;
     flags |= fx_rnd(3) ? PTE_D : 0;
-    uint32_t frame = (fx_rnd(2) ? FRAMES : FRAMES_HI) + fx_rnd(NFRAMES) * PAGE_SIZE;
+    /* one draw a statement: the order of the draws is the same with every compiler */
+    uint32_t frame = fx_rnd(2) ? FRAMES : FRAMES_HI;
+    frame += fx_rnd(NFRAMES) * PAGE_SIZE;
     if (fx_rnd(40) == 0)
         frame = fx_rnd(2) ? 0x00F00000u : 0x000A0000u; /* outside RAM, in the hole */
     return frame | flags;
@@ -426,8 +566,10 @@ static uint32_t random_pde(uint32_t pdx)
         table = fx_rnd(2) ? 0x00F00000u : 0x000A0000u;
     else if (fx_rnd(30) == 0)
         table |= 0x100000u; /* the same table with A20 off */
-    return table | (fx_rnd(12) ? PTE_P : 0) | (fx_rnd(4) ? PTE_RW : 0) | (fx_rnd(4) ? PTE_US : 0) |
-           (fx_rnd(4) ? PTE_A : 0);
+    table |= fx_rnd(12) ? PTE_P : 0;
+    table |= fx_rnd(4) ? PTE_RW : 0;
+    table |= fx_rnd(4) ? PTE_US : 0;
+    return table | (fx_rnd(4) ? PTE_A : 0);
 }
 
 static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t seed,
@@ -460,6 +602,7 @@ static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t se
             cur = fx_rnd(NPAGES), cur_user = fx_rnd(2);
         uint32_t lin = lin_page(cur) + fx_rnd(PAGE_SIZE);
         unsigned size = 1u << fx_rnd(3);
+        use_inline = (step >> 4) & 1; /* runs of 16 each way, without drawing */
         if (op < 450) {
             pair_access(p, OP_READ, lin, size, cur_user, 0, name);
         } else if (op < 700) {
@@ -467,10 +610,12 @@ static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t se
         } else if (op < 800) {
             pair_access(p, OP_FETCH, lin, 1, cur_user, 0, name);
         } else if (op < 900) { /* edit a PTE, no invalidation */
-            both_wr32(p, fx_pte_addr(lin_page(fx_rnd(NPAGES))), random_pte());
+            uint32_t at = fx_pte_addr(lin_page(fx_rnd(NPAGES)));
+            both_wr32(p, at, random_pte());
         } else if (op < 930) { /* edit a PDE, no invalidation */
             uint32_t pdx = fx_rnd(2) ? 1 : 2;
-            both_wr32(p, FX_CR3 + pdx * 4, random_pde(pdx));
+            uint32_t pde = random_pde(pdx);
+            both_wr32(p, FX_CR3 + pdx * 4, pde);
         } else if (op < 950) {
             mmu_invlpg(&p->a.mmu, lin);
             mmu_invlpg(&p->b.mmu, lin);
@@ -504,6 +649,7 @@ static void test_random(int model, const struct mmu_tlb_config *cfg, uint64_t se
     }
     pair_agree(p, name);
     check_period = 1;
+    use_inline = false;
     /* the run must have exercised both paths on A, and B never the common one */
     CHECK(p->a.mmu.q_count > 1000);
     CHECK(p->a.mmu.q_count < p->a.mmu.stats.misses);
@@ -537,8 +683,10 @@ int main(void)
 {
     struct mmu_tlb_config c386 = mmu_tlb_default(386), c486 = mmu_tlb_default(486);
     struct mmu_tlb_config lru = { .mode = TLB_SETASSOC, .sets = 8, .ways = 4, .policy = TLB_LRU };
-    struct mmu_tlb_config fifo = { .mode = TLB_SETASSOC, .sets = 16, .ways = 4,
+    struct mmu_tlb_config fifo = { .mode = TLB_SETASSOC, .sets = 8, .ways = 4,
                                    .policy = TLB_FIFO };
+    struct mmu_tlb_config rnd64 = { .mode = TLB_SETASSOC, .sets = 16, .ways = 4,
+                                    .policy = TLB_RANDOM, .seed = 9 };
     struct mmu_tlb_config small = { .mode = TLB_SETASSOC, .sets = 2, .ways = 4,
                                     .policy = TLB_RANDOM, .seed = 7 };
     struct mmu_tlb_config two = { .mode = TLB_SETASSOC, .sets = 4, .ways = 2, .policy = TLB_LRU };
@@ -546,22 +694,29 @@ int main(void)
     test_directed(386, &c386);
     test_directed(486, &c486);
     test_directed(486, &lru);
+    test_entries();
     test_random(386, &c386, 1, "386 random", 60000);
     test_random(486, &c486, 2, "486 plru", 60000);
     test_random(386, &lru, 3, "lru 8x4", 40000);
-    test_random(486, &fifo, 4, "fifo 16x4", 40000);
+    test_random(486, &fifo, 4, "fifo 8x4", 40000);
+    test_random(386, &rnd64, 6, "random 16x4", 40000);
     test_random(386, &small, 5, "random 2x4", 40000);
-    /* a geometry the common path does not take: both machines on the general path */
-    {
+    /* geometries the common path does not take (2 ways; 64 entries under a policy other
+     * than RANDOM, see q_full): both machines on the general path */
+    struct mmu_tlb_config fifo64 = { .mode = TLB_SETASSOC, .sets = 16, .ways = 4,
+                                     .policy = TLB_FIFO };
+    const struct mmu_tlb_config *general_only[] = { &two, &fifo64 };
+    for (int g = 0; g < 2; g++) {
         struct pair *p = malloc(sizeof *p);
-        pair_init(p, 386, &two);
+        pair_init(p, 386, general_only[g]);
         for (uint32_t i = 0; i < 8; i++)
             pair_map(p, LIN + i * PAGE_SIZE, FRAMES, PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D,
                      PTE_P | PTE_RW | PTE_US | PTE_A);
         pair_cr3(p, FX_CR3);
         pair_cr0(p, false);
         for (uint32_t i = 0; i < 32; i++)
-            CHECK_EQ(pair_access(p, OP_READ, LIN + (i % 8) * PAGE_SIZE, 4, false, 0, "4x2"), 0);
+            CHECK_EQ(pair_access(p, OP_READ, LIN + (i % 8) * PAGE_SIZE, 4, false, 0,
+                                 "general only"), 0);
         pair_free(p);
         free(p);
     }

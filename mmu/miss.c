@@ -1,0 +1,491 @@
+/* The common-case TLB miss: what every fast-table miss tries first.
+ *
+ * Most fast-table misses are plain TLB misses in ordinary conditions: paging on, the 386/486
+ * TLB geometry (4 ways, at most 64 entries), the page directory and table in plain RAM with
+ * P and A already set (and D for a write), rights that allow the access, a data frame of
+ * plain, unwatched RAM, nobody subscribed to walk/fill/evict events and --tlb-check off.
+ * quick_check() and quick_commit() then do what mmu.c's translate() + host_page() +
+ * fast_enter() would, in one straight run: every condition is tested before anything
+ * changes, and any surprise (a bit to set, a fault, a TLB hit, a window...) sends the whole
+ * access to the general path (mmu.c) by a tail call. Same statistics, same victim (the RANDOM sequence included), same
+ * entry, same fast slots, same epoch, same events (none: nobody listens to the ones a miss
+ * publishes). tests/unit/mmu/test_mmu_miss.c runs it against the general path.
+ *
+ * The conditions that change rarely (paging, geometry, --tlb-check, subscriptions, the bus,
+ * CR3) are folded into one pointer, m->q_pd, recomputed when they change (the bus and the
+ * event bus call back: mmu.c, hooks_take). The entries the inline accessors call
+ * (mmu_read_miss8/16/32, mmu_write_miss8/16/32) and mmu_fetch_ptr's miss make no call on
+ * the common path (a full TLB under RANDOM, or a set with a free way), so they save few
+ * registers, and a read's value comes back in a register. tests/bench/PROFILE.md has the
+ * measurements ("MMU miss path, fourth round"). */
+#include "mmu/mmu.h"
+
+#include "mmu/internal.h"
+
+#define QUICK_EVENTS \
+    (PW_EV_BIT(PW_EV_WALK) | PW_EV_BIT(PW_EV_TLB_FILL) | PW_EV_BIT(PW_EV_TLB_EVICT))
+
+/* Is the page-aligned, A20-masked frame plain RAM (phys_ram_direct's test)? */
+static MMU_ALWAYS_INLINE bool quick_ram(const struct mmu *m, uint32_t frame)
+{
+    return frame < m->q_ram_limit && frame - PHYS_HOLE_START >= PHYS_HOLE_END - PHYS_HOLE_START;
+}
+
+/* The table of the PDE value 0 in the PDE cache (mmu.h, q_pde): all not present, so that
+ * the cache needs no valid flag (a PDE of 0 reads a PTE of 0 and leaves the common path). */
+static const uint32_t quick_no_table[1024];
+
+void mmu_quick_refresh(struct mmu *m)
+{
+    const struct phys *p = m->phys;
+    m->q_pde = 0;
+    m->q_ptab = (const uint8_t *)quick_no_table;
+    m->q_cr3 = m->cr3;
+    m->q_gen = p->gen;
+    m->q_a20 = p->a20 ? ~0u : ~(1u << 20);
+    m->q_ram_limit = p->win_over_ram ? 0 : p->ram_size;
+    m->q_ram = p->ram;
+    m->q_frame_flags = p->frame_flags;
+    m->q_set_mask = m->cfg.sets - 1;
+    /* q_full: tlb_valid with every entry valid under RANDOM (so one compare tests both in
+     * the usual state), a value tlb_valid never takes under the other policies (which
+     * therefore need fewer than 64 entries here) */
+    bool random = m->cfg.policy == TLB_RANDOM;
+    m->q_full = !random ? ~0ull : m->tlb_n >= 64 ? ~0ull : (1ull << m->tlb_n) - 1;
+    m->q_on = m->paging && m->cfg.mode == TLB_SETASSOC && m->cfg.ways == 4 &&
+              mmu_tlb_masked(m) && (random || m->tlb_n < 64) && !m->tlb_check &&
+              !(m->events && (m->events->mask & QUICK_EVENTS)) && m->q_hooked;
+    m->q_pd = m->q_on ? phys_ram_direct(p, m->cr3 & PAGE_MASK, PAGE_SIZE) : NULL;
+}
+
+void mmu_quick_new_cr3(struct mmu *m)
+{
+    if (m->q_gen != m->phys->gen) {
+        mmu_quick_refresh(m);
+        return;
+    }
+    uint32_t pd = m->cr3 & PAGE_MASK & m->q_a20;
+    m->q_cr3 = m->cr3;
+    m->q_pd = m->q_on && quick_ram(m, pd) ? m->q_ram + pd : NULL;
+}
+
+/* The first eight bytes (tag, tlb_index) of a fast slot that mirrors entry idx for page:
+ * one compare, or one store, instead of two. */
+static MMU_ALWAYS_INLINE uint64_t quick_key(uint32_t page, int32_t idx)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (uint64_t)(uint32_t)idx << 32 | page;
+#else
+    return (uint64_t)page << 32 | (uint32_t)idx;
+#endif
+}
+
+/* Empties fast slot g if it mirrors the entry and page of key (mmu_fast_drop1). */
+static MMU_ALWAYS_INLINE void quick_drop1(struct mmu_fast *g, uint64_t key)
+{
+    uint64_t head;
+    memcpy(&head, g, sizeof head);
+    if (head == key)
+        g->tag = MMU_FAST_EMPTY;
+}
+
+/* Enters fast slot g for the entry and page of key (fast_set in mmu.c). */
+static MMU_ALWAYS_INLINE void quick_slot(struct mmu_fast *g, uint64_t key, uintptr_t addend)
+{
+    memcpy(g, &key, sizeof key);
+    g->addend = addend;
+}
+
+/* The way a fill of a full set replaces under RANDOM: xorshift32, as mmu_tlb_pick_victim. */
+static MMU_ALWAYS_INLINE unsigned quick_random4(struct mmu *m)
+{
+    uint32_t x = m->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    m->rng = x;
+    return x & 3;
+}
+
+/* The way a fill of a full set replaces when the policy is not RANDOM (mmu_tlb_pick_victim,
+ * written for 4 ways). */
+static MMU_ALWAYS_INLINE unsigned quick_victim_other(const struct mmu *m, unsigned set,
+                                                     const struct mmu_tlb_entry *e)
+{
+    if (m->cfg.policy == TLB_PLRU)
+        return mmu_plru4_victim(m->plru[set]);
+    unsigned v = 0; /* LRU, FIFO: the smallest stamp, the first of equals */
+    for (unsigned w = 1; w < 4; w++)
+        if (e[w].stamp < e[v].stamp)
+            v = w;
+    return v;
+}
+
+/* Points the compiler may not move memory accesses across (QUICK_FENCE), nor reuse values
+ * derived from a across (QUICK_PHASE, which also hands on b): the commit below runs in
+ * phases, and without these the compiler hoists every load (the TLB base, the PLRU bits,
+ * ...) to the top and keeps it, and every shifted copy of lin, in a callee-saved register
+ * that the function must then save and restore (measured: 6 pushed registers without, 2
+ * with; the mix below is the one that measured fewest instructions). */
+#if defined(__GNUC__)
+#define QUICK_FENCE() __asm__ volatile("" ::: "memory")
+#define QUICK_PHASE(a, b) __asm__ volatile("" : "+r"(a) : "r"(b) : "memory")
+#else
+#define QUICK_FENCE() ((void)0)
+#define QUICK_PHASE(a, b) ((void)0)
+#endif
+
+/* In the cached PTE quick_check hands to quick_commit, bits the entry never holds (PTE bits
+ * 9-10, which cached_pte() drops): the frame's write-watch and code flags, set when it may
+ * not be written through a fast slot. */
+#define QUICK_NO_WRITE ((uint32_t)(PHYS_F_WATCH_W | PHYS_F_CODE) << 8)
+
+/* The checks of a common-case miss: true when it is one, with the PTE as the TLB entry will
+ * cache it (cached_pte() in mmu.c, plus QUICK_NO_WRITE) and the host address of lin; false,
+ * with nothing changed, for the general path. */
+static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_access acc,
+                                          bool user, unsigned size, uint32_t *cpte,
+                                          uint8_t **hl)
+{
+    const uint8_t *pd = m->q_pd;
+    if (!MMU_LIKELY(pd != NULL))
+        return false;
+    if (acc != PW_ACC_FETCH && !MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size))
+        return false; /* the access crosses a page */
+
+    /* The set: a tag equal to the page is a valid entry (invalid ones hold MMU_TLB_NO_PAGE),
+     * that is a TLB hit, which the general path handles. */
+    uint32_t page = lin & PAGE_MASK;
+    const struct mmu_tlb_entry *e = &m->tlb[((lin >> PAGE_SHIFT) & m->q_set_mask) * 4];
+    if (!MMU_LIKELY(e[0].lin != page && e[1].lin != page && e[2].lin != page &&
+                    e[3].lin != page))
+        return false;
+
+    /* The walk (walk.c's rules), with nothing to set. A PDE equal to the last one that
+     * passed needs no checks: the same value names the same table, and what made it plain
+     * RAM (the bus, A20) has not changed since, or mmu_quick_refresh would have forgotten
+     * it. */
+    uint32_t pde, pte;
+    memcpy(&pde, pd + 4 * (size_t)(lin >> 22), 4);
+    const uint8_t *ptab = m->q_ptab;
+    if (!MMU_LIKELY(pde == m->q_pde)) {
+        uint32_t table = pde & PAGE_MASK & m->q_a20;
+        if ((pde & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || !quick_ram(m, table))
+            return false;
+        ptab = m->q_ram + table;
+        m->q_pde = pde; /* a cache: no observable state */
+        m->q_ptab = ptab;
+    }
+    memcpy(&pte, ptab + ((lin >> 10) & 0xFFCu), 4);
+    uint32_t want = PTE_P | PTE_A | (acc == PW_ACC_WRITE ? PTE_D : 0);
+    uint32_t rights = pde & pte & (PTE_RW | PTE_US);
+    if ((pte & want) != want || !mmu_rights_allow(m, rights, acc, user))
+        return false;
+
+    /* The frame: plain RAM that host_page() would hand out for this access (quick_ram with
+     * the hole test in the frame's flags). */
+    uint32_t fa = pte & PAGE_MASK & m->q_a20;
+    if (!MMU_LIKELY(fa < m->q_ram_limit))
+        return false;
+    uint8_t fl = m->q_frame_flags[fa >> PAGE_SHIFT];
+    if (acc == PW_ACC_WRITE
+            ? (fl & (PHYS_F_HOLE | PHYS_F_WATCH_R | PHYS_F_WATCH_W | PHYS_F_CODE)) != 0
+            : (fl & (PHYS_F_HOLE | PHYS_F_WATCH_R)) != 0)
+        return false;
+    /* cached_pte(): frame, P, A, D as the tables have it, PWT/PCD, the combined rights */
+    *cpte = (pte & (PAGE_MASK | PTE_D | PTE_PWT | PTE_PCD)) | PTE_P | PTE_A | rights |
+            ((uint32_t)fl << 8 & QUICK_NO_WRITE);
+    *hl = m->q_ram + fa + (lin & ~PAGE_MASK);
+    return true;
+}
+
+/* The commit of a common-case miss after quick_check, once the access is done: the miss,
+ * its walk and its fill (mmu_tlb_fill_inline for a masked 4-way set), then the fast slots
+ * fast_enter() would enter. addend is the host address of lin minus lin. Few values live
+ * (m, lin, cpte, addend, the entry's index), so that it needs no callee-saved register. */
+/* What the caller of quick_commit already knows about the TLB's state. */
+enum quick_state {
+    QUICK_ANY,         /* nothing */
+    QUICK_FULL_RANDOM, /* RANDOM with every entry valid: tlb_valid == q_full */
+    QUICK_FREE,        /* the set has a free way: 'valid' holds its ways' valid bits */
+};
+
+static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_access acc,
+                                           bool user, uint32_t cpte, uintptr_t addend,
+                                           enum quick_state state, unsigned valid)
+{
+    /* Plain adds through a pointer the compiler cannot see through: a merged vector add of
+     * neighbouring counters costs registers and stalls on store forwarding. */
+    struct mmu_tlb_stats *st = &m->stats;
+    st->lookups++;
+    st->misses++;
+    MMU_SCALAR(st);
+    st->walks++;
+    MMU_SCALAR(st);
+    st->fills++;
+    m->q_count++;
+
+    /* The victim: a free way of the set (lowest first), else by policy. */
+    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
+    uintptr_t idx; /* the entry's index, full width: it indexes arrays */
+    uint64_t tlb_valid = m->tlb_valid;
+    unsigned way;
+    if (state == QUICK_FULL_RANDOM ||
+        (state == QUICK_ANY && MMU_LIKELY(tlb_valid == m->q_full))) { /* mmu.h, q_full */
+        valid = 0xFu;
+        way = quick_random4(m);
+    } else { /* this set's ways */
+        if (state == QUICK_ANY)
+            valid = (unsigned)(tlb_valid >> (set * 4)) & 0xFu;
+        if (state == QUICK_FREE || valid != 0xFu)
+            way = (unsigned)__builtin_ctz(~valid);
+        else
+            way = m->cfg.policy == TLB_RANDOM ? quick_random4(m)
+                                              : quick_victim_other(m, set, &m->tlb[set * 4]);
+        if (m->plru) /* the filled way becomes the set's most recent (not under RANDOM) */
+            m->plru[set] = mmu_plru4_use(m->plru[set], way);
+    }
+    idx = set * 4 + way;
+    if (state != QUICK_FREE && MMU_LIKELY(valid == 0xFu)) {
+        QUICK_PHASE(lin, idx);
+        /* mmu_tlb_evicted for a masked TLB: the four data slots of the old page, and the
+         * two fetch slots and the epoch only when a fetch slot mirrored it */
+        uint32_t old_page = m->tlb[idx].lin;
+        uint64_t old_key = quick_key(old_page, (int32_t)idx);
+        struct mmu_fast *g = mmu_fast_slot(m, 0, 0, old_page);
+        MMU_SCALAR(g); /* one base for the six slots */
+        m->stats.evictions++;
+        quick_drop1(g, old_key);
+        quick_drop1(g + MMU_FAST_SIZE, old_key);
+        quick_drop1(g + 2 * MMU_FAST_SIZE, old_key);
+        quick_drop1(g + 3 * MMU_FAST_SIZE, old_key);
+        if (!MMU_LIKELY(!(m->tlb_mirror[idx] & MMU_MIRROR_FETCH))) {
+            quick_drop1(g + 4 * MMU_FAST_SIZE, old_key);
+            quick_drop1(g + 5 * MMU_FAST_SIZE, old_key);
+            m->epoch++;
+        }
+    } else {
+        m->tlb_valid = tlb_valid | 1ull << idx;
+        m->tlb[idx].valid = true; /* an evicted entry was valid already */
+    }
+    QUICK_FENCE();
+
+    /* The entry, the most recent of its set. */
+    struct mmu_tlb_entry *e = &m->tlb[idx];
+    e->lin = lin & PAGE_MASK;
+    e->phys = cpte & PAGE_MASK;
+    e->pte = cpte & ~QUICK_NO_WRITE;
+    e->stamp = ++m->tick;
+    m->tlb_mru = (int32_t)idx;
+    QUICK_FENCE();
+
+    /* The slots: [READ][user] (or [FETCH][user]), and [WRITE][user] two tables on when the
+     * entry allows a write into writable RAM (a write slot needs D in the entry). */
+    uint64_t key = quick_key(lin & PAGE_MASK, (int32_t)idx);
+    struct mmu_fast *f = mmu_fast_slot(m, acc == PW_ACC_FETCH ? PW_ACC_FETCH : PW_ACC_READ,
+                                       user, lin);
+    MMU_SCALAR(f); /* one base for both slots */
+    quick_slot(f, key, addend);
+    unsigned mirror = acc == PW_ACC_FETCH ? 1u << (4 + user) : 1u << user;
+    /* mmu_rights_allow(m, rights, PW_ACC_WRITE, user), testing RW before WP */
+    bool can_write = user ? (cpte & (PTE_RW | PTE_US)) == (PTE_RW | PTE_US)
+                          : ((cpte & PTE_RW) || !m->wp);
+    if (acc == PW_ACC_WRITE ||
+        (acc == PW_ACC_READ && (cpte & (PTE_D | QUICK_NO_WRITE)) == PTE_D && can_write)) {
+        quick_slot(f + 2 * MMU_FAST_SIZE, key, addend);
+        mirror |= 1u << (2 + user);
+    }
+    m->tlb_mirror[idx] = (uint8_t)mirror;
+}
+
+/* One common-case miss, all in one (mmu_read_slow, mmu_write_slow): true with the access
+ * done (*rval loaded, or wval stored), false with nothing changed. */
+static MMU_ALWAYS_INLINE bool quick_miss(struct mmu *m, uint32_t lin, bool user,
+                                         enum pw_access acc, unsigned size, uint32_t wval,
+                                         uint32_t *rval)
+{
+    uint32_t cpte;
+    uint8_t *hl;
+    if (!MMU_LIKELY(quick_check(m, lin, acc, user, size, &cpte, &hl)))
+        return false;
+    if (acc == PW_ACC_READ)
+        *rval = mmu_load_host(hl, size);
+    else
+        mmu_store_host(hl, size, wval);
+    quick_commit(m, lin, acc, user, cpte, (uintptr_t)hl - lin, QUICK_ANY, 0);
+    return true;
+}
+
+/* ---- the entries ---- */
+
+/* The inline accessors' misses (mmu.h). Each common case is a leaf (the phases keep it in
+ * the registers a call may clobber, so it saves none); anything else goes to the general
+ * path by a tail call. One per size and privilege level: constants save registers and
+ * arithmetic. */
+/* The set's valid bits when the TLB is not full under RANDOM (see quick_commit). */
+static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t lin)
+{
+    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
+    return (unsigned)(m->tlb_valid >> (set * 4)) & 0xFu;
+}
+
+/* The commit when a full set must give up an entry under a policy other than RANDOM, out
+ * of line (tail-called for a read), so that the usual cases stay small enough to save few
+ * registers: RANDOM with a full TLB, and a set with a free way (after a flush). */
+#define COMMIT_FNS(name, user)                                                               \
+    static __attribute__((noinline)) void commit_any_##name(struct mmu *m, uint32_t lin,     \
+                                                            enum pw_access acc,              \
+                                                            uint32_t cpte, uintptr_t addend) \
+    {                                                                                        \
+        if (acc == PW_ACC_WRITE)                                                             \
+            quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_ANY, 0);            \
+        else if (acc == PW_ACC_READ)                                                         \
+            quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0);             \
+        else                                                                                 \
+            quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_ANY, 0);            \
+    }                                                                                        \
+    /* mmu_fetch_ptr's miss: the host address of lin, *avail the bytes left in its page */   \
+    static __attribute__((noinline)) const uint8_t *fetch_##name(struct mmu *m, uint32_t lin, \
+                                                                 uint32_t *avail,            \
+                                                                 bool *faulted)              \
+    {                                                                                        \
+        uint32_t cpte;                                                                       \
+        uint8_t *hl;                                                                         \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_FETCH, user, 1, &cpte, &hl)))             \
+            return mmu_fetch_general(m, lin, user, avail, faulted);                          \
+        uintptr_t addend = (uintptr_t)hl - lin;                                              \
+        if (MMU_LIKELY(m->tlb_valid == m->q_full)) {                                         \
+            quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FULL_RANDOM, 0);    \
+        } else {                                                                             \
+            unsigned valid = quick_set_valid(m, lin);                                        \
+            if (valid == 0xFu)                                                               \
+                commit_any_##name(m, lin, PW_ACC_FETCH, cpte, addend);                       \
+            else                                                                             \
+                quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FREE, valid);   \
+        }                                                                                    \
+        *avail = PAGE_SIZE - (lin & ~PAGE_MASK);                                             \
+        return (const uint8_t *)(addend + lin);                                              \
+    }
+COMMIT_FNS(sv, false)
+COMMIT_FNS(user, true)
+#undef COMMIT_FNS
+
+#define MISS_LEAVES(bits, name, user)                                                         \
+    static __attribute__((noinline)) uint64_t read_any_##name##bits(                         \
+        struct mmu *m, uint32_t lin, uint32_t cpte, uintptr_t addend)                        \
+    {                                                                                        \
+        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0);                 \
+        return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
+    }                                                                                        \
+    static __attribute__((noinline)) uint64_t read_free_##name##bits(                        \
+        struct mmu *m, uint32_t lin, uint32_t cpte, uintptr_t addend, unsigned valid)        \
+    {                                                                                        \
+        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FREE, valid);            \
+        return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
+    }                                                                                        \
+    static __attribute__((noinline)) uint64_t read_##name##bits(struct mmu *m, uint32_t lin) \
+    {                                                                                        \
+        uint32_t cpte;                                                                       \
+        uint8_t *hl;                                                                         \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl)))     \
+            return mmu_read_general(m, lin, (bits) / 8, user, PW_ACC_READ);                  \
+        uintptr_t addend = (uintptr_t)hl - lin;                                              \
+        MMU_SCALAR(addend); /* hl is addend + lin below: one register less */                \
+        if (!MMU_LIKELY(m->tlb_valid == m->q_full)) {                                        \
+            unsigned valid = quick_set_valid(m, lin);                                        \
+            if (valid == 0xFu)                                                               \
+                return read_any_##name##bits(m, lin, cpte, addend);                          \
+            return read_free_##name##bits(m, lin, cpte, addend, valid);                      \
+        }                                                                                    \
+        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FULL_RANDOM, 0);         \
+        return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
+    }                                                                                        \
+    static __attribute__((noinline)) bool write_##name##bits(struct mmu *m, uint32_t lin,    \
+                                                             uint32_t v)                     \
+    {                                                                                        \
+        uint32_t cpte;                                                                       \
+        uint8_t *hl;                                                                         \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_WRITE, user, (bits) / 8, &cpte, &hl)))    \
+            return mmu_write_general(m, lin, (bits) / 8, user, v);                           \
+        mmu_store_host(hl, (bits) / 8, v);                                                   \
+        uintptr_t addend = (uintptr_t)hl - lin;                                              \
+        if (MMU_LIKELY(m->tlb_valid == m->q_full)) {                                         \
+            quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FULL_RANDOM, 0);    \
+        } else {                                                                             \
+            unsigned valid = quick_set_valid(m, lin);                                        \
+            if (valid == 0xFu)                                                               \
+                commit_any_##name(m, lin, PW_ACC_WRITE, cpte, addend);                       \
+            else                                                                             \
+                quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FREE, valid);   \
+        }                                                                                    \
+        return true;                                                                         \
+    }
+#define MISS_FNS(bits)                                                                       \
+    MISS_LEAVES(bits, sv, false)                                                             \
+    MISS_LEAVES(bits, user, true)                                                            \
+    uint64_t mmu_read_miss##bits(struct mmu *m, uint32_t lin, bool user)                     \
+    {                                                                                        \
+        m->slow_seq++;                                                                       \
+        return user ? read_user##bits(m, lin) : read_sv##bits(m, lin);                       \
+    }                                                                                        \
+    bool mmu_write_miss##bits(struct mmu *m, uint32_t lin, bool user, uint32_t v)            \
+    {                                                                                        \
+        m->slow_seq++;                                                                       \
+        m->code_seq++;                                                                       \
+        return user ? write_user##bits(m, lin, v) : write_sv##bits(m, lin, v);               \
+    }
+MISS_FNS(8)
+MISS_FNS(16)
+MISS_FNS(32)
+#undef MISS_FNS
+#undef MISS_LEAVES
+
+/* The same for any size, without the block loop's counters (mmu.h). */
+bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,
+                   uint32_t *val)
+{
+    uint64_t r;
+    if (acc == PW_ACC_READ && quick_miss(m, lin, user, PW_ACC_READ, size, 0, val))
+        return true;
+    r = mmu_read_general(m, lin, size, user, acc);
+    if (r & MMU_MISS_FAULT)
+        return false;
+    *val = (uint32_t)r;
+    return true;
+}
+
+bool mmu_write_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t val)
+{
+    if (quick_miss(m, lin, user, PW_ACC_WRITE, size, val, NULL))
+        return true;
+    return mmu_write_general(m, lin, size, user, val);
+}
+
+/* A fetch-slot hit on an entry other than the one used last, under LRU or PLRU. */
+static __attribute__((noinline)) const uint8_t *fetch_touch(struct mmu *m, int32_t idx,
+                                                            const uint8_t *h)
+{
+    mmu_tlb_touch(m, idx);
+    return h;
+}
+
+/* As mmu_fast_lookup + the miss, written so that a fast hit saves no register. */
+const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *avail, bool *faulted)
+{
+    *faulted = false;
+    struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, user, lin);
+    if (!MMU_LIKELY(mmu_fast_match(f, lin, 1))) {
+        *avail = 0;
+        return user ? fetch_user(m, lin, avail, faulted) : fetch_sv(m, lin, avail, faulted);
+    }
+    *avail = PAGE_SIZE - (lin & ~PAGE_MASK);
+    /* mmu_fast_use, with the replacement bookkeeping by a tail call */
+    uint64_t tlb_hit = f->tlb_index >= 0;
+    m->stats.lookups += tlb_hit;
+    MMU_SCALAR(tlb_hit);
+    m->stats.hits += tlb_hit;
+    const uint8_t *h = (const uint8_t *)(uintptr_t)(lin + f->addend);
+    if (!MMU_LIKELY(!m->touch_on_hit || f->tlb_index == m->tlb_mru))
+        return fetch_touch(m, f->tlb_index, h);
+    return h;
+}
