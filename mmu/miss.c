@@ -212,7 +212,8 @@ enum quick_state {
 
 static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_access acc,
                                            bool user, uint32_t cpte, uintptr_t addend,
-                                           enum quick_state state, unsigned valid)
+                                           enum quick_state state, unsigned valid,
+                                           bool miss_entry)
 {
     /* Plain adds through a pointer the compiler cannot see through: a merged vector add of
      * neighbouring counters costs registers and stalls on store forwarding. */
@@ -263,6 +264,8 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
             quick_drop1(g + 4 * MMU_FAST_SIZE, old_key);
             quick_drop1(g + 5 * MMU_FAST_SIZE, old_key);
             m->epoch++;
+            if (miss_entry && acc == PW_ACC_READ) /* mmu_read_miss did not move it (mmu.h) */
+                m->slow_seq++;
         }
     } else {
         m->tlb_valid = tlb_valid | 1ull << idx;
@@ -312,7 +315,7 @@ static MMU_ALWAYS_INLINE bool quick_miss(struct mmu *m, uint32_t lin, bool user,
         *rval = mmu_load_host(hl, size);
     else
         mmu_store_host(hl, size, wval);
-    quick_commit(m, lin, acc, user, cpte, (uintptr_t)hl - lin, QUICK_ANY, 0);
+    quick_commit(m, lin, acc, user, cpte, (uintptr_t)hl - lin, QUICK_ANY, 0, false);
     return true;
 }
 
@@ -338,11 +341,11 @@ static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t 
                                                             uint32_t cpte, uintptr_t addend) \
     {                                                                                        \
         if (acc == PW_ACC_WRITE)                                                             \
-            quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_ANY, 0);            \
+            quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_ANY, 0, false);     \
         else if (acc == PW_ACC_READ)                                                         \
-            quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0);             \
+            quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0, false);      \
         else                                                                                 \
-            quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_ANY, 0);            \
+            quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_ANY, 0, false);     \
     }                                                                                        \
     /* mmu_fetch_ptr's miss: the host address of lin, *avail the bytes left in its page */   \
     static __attribute__((noinline)) const uint8_t *fetch_##name(struct mmu *m, uint32_t lin, \
@@ -355,13 +358,13 @@ static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t 
             return mmu_fetch_general(m, lin, user, avail, faulted);                          \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         if (MMU_LIKELY(m->tlb_valid == m->q_full)) {                                         \
-            quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FULL_RANDOM, 0);    \
+            quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FULL_RANDOM, 0, false);\
         } else {                                                                             \
             unsigned valid = quick_set_valid(m, lin);                                        \
             if (valid == 0xFu)                                                               \
                 commit_any_##name(m, lin, PW_ACC_FETCH, cpte, addend);                       \
             else                                                                             \
-                quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FREE, valid);   \
+                quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FREE, valid, false);\
         }                                                                                    \
         *avail = PAGE_SIZE - (lin & ~PAGE_MASK);                                             \
         return (const uint8_t *)(addend + lin);                                              \
@@ -374,21 +377,23 @@ COMMIT_FNS(user, true)
     static __attribute__((noinline)) uint64_t read_any_##name##bits(                         \
         struct mmu *m, uint32_t lin, uint32_t cpte, uintptr_t addend)                        \
     {                                                                                        \
-        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0);                 \
+        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0, true);           \
         return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
     }                                                                                        \
     static __attribute__((noinline)) uint64_t read_free_##name##bits(                        \
         struct mmu *m, uint32_t lin, uint32_t cpte, uintptr_t addend, unsigned valid)        \
     {                                                                                        \
-        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FREE, valid);            \
+        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FREE, valid, true);      \
         return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
     }                                                                                        \
     static __attribute__((noinline)) uint64_t read_##name##bits(struct mmu *m, uint32_t lin) \
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl)))     \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl))) {   \
+            m->slow_seq++;                                                                   \
             return mmu_read_general(m, lin, (bits) / 8, user, PW_ACC_READ);                  \
+        }                                                                                    \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         MMU_SCALAR(addend); /* hl is addend + lin below: one register less */                \
         if (!MMU_LIKELY(m->tlb_valid == m->q_full)) {                                        \
@@ -397,7 +402,7 @@ COMMIT_FNS(user, true)
                 return read_any_##name##bits(m, lin, cpte, addend);                          \
             return read_free_##name##bits(m, lin, cpte, addend, valid);                      \
         }                                                                                    \
-        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FULL_RANDOM, 0);         \
+        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FULL_RANDOM, 0, true);   \
         return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
     }                                                                                        \
     static __attribute__((noinline)) bool write_##name##bits(struct mmu *m, uint32_t lin,    \
@@ -410,13 +415,13 @@ COMMIT_FNS(user, true)
         mmu_store_host(hl, (bits) / 8, v);                                                   \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         if (MMU_LIKELY(m->tlb_valid == m->q_full)) {                                         \
-            quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FULL_RANDOM, 0);    \
+            quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FULL_RANDOM, 0, false);\
         } else {                                                                             \
             unsigned valid = quick_set_valid(m, lin);                                        \
             if (valid == 0xFu)                                                               \
                 commit_any_##name(m, lin, PW_ACC_WRITE, cpte, addend);                       \
             else                                                                             \
-                quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FREE, valid);   \
+                quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FREE, valid, false);\
         }                                                                                    \
         return true;                                                                         \
     }
@@ -425,7 +430,6 @@ COMMIT_FNS(user, true)
     MISS_LEAVES(bits, user, true)                                                            \
     uint64_t mmu_read_miss##bits(struct mmu *m, uint32_t lin, bool user)                     \
     {                                                                                        \
-        m->slow_seq++;                                                                       \
         return user ? read_user##bits(m, lin) : read_sv##bits(m, lin);                       \
     }                                                                                        \
     bool mmu_write_miss##bits(struct mmu *m, uint32_t lin, bool user, uint32_t v)            \

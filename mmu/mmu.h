@@ -184,10 +184,13 @@ struct mmu {
                                   this one then keeps to the general path) */
 
     /* For a CPU that runs blocks of pre-checked instructions (cpu/dblock.h): slow_seq moves
-     * whenever an access may have had an effect beyond the bytes it moved, that is whenever
-     * an inline accessor below leaves the fast path (a TLB miss, a fault, a watched or
-     * device frame: events, A/D bits, evictions), and when a fast write lands within
-     * [watch_lo, watch_lo + watch_len) of host memory (the bytes of the running block). */
+     * whenever an access may have had an effect that such a CPU checks again (guest memory,
+     * pending work through a device, the epoch), that is whenever an inline accessor below
+     * leaves the fast path (a fault, a watched or device frame, events, A/D bits, a write),
+     * except a read miss served by the common case (mmu/miss.c) that evicted no entry a
+     * fetch slot mirrored: it changed the TLB and the fast slots, nothing else. It also
+     * moves when a fast write lands within [watch_lo, watch_lo + watch_len) of host memory
+     * (the bytes of the running block). */
     uint64_t slow_seq;
     uintptr_t watch_lo, watch_len;
     /* code_seq moves when guest memory may have been written: a slow write, a fast write

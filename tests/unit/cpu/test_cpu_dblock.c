@@ -10,7 +10,8 @@
  *  - a slow-path store (a page whose translation the TLB no longer holds) into the next
  *    instruction of the block;
  *  - a page fault in the third pass of a block that loops onto itself (where it restarts,
- *    what has retired). */
+ *    what has retired);
+ *  - a read miss that evicts the code page's TLB entry in the middle of a block. */
 #include "fixture.h"
 #include "test.h"
 
@@ -169,6 +170,49 @@ static void run_tlb_off_walks(void)
     tm_free(t);
 }
 
+/* A read miss inside a block that evicts the code page's entry: the next instruction's
+ * fetch misses and refills it before the following read, as single steps would. A one-set
+ * FIFO TLB makes the victims certain: code, p0, p1, p2 fill ways 0-3; p3 takes the code
+ * page's way 0; the refetch then takes p0's way 1, and p4 p1's way 2. A loop that ran on
+ * (missing the eviction) would give p4 way 1 and the code way 2. */
+static void run_code_evicted_in_block(void)
+{
+    struct tmach *t = tm_new(CPU_386);
+    const uint32_t pd = 0x10000, pt = 0x11000;
+    tm_identity_tables(t, pd, pt);
+    static const uint8_t code[] = {
+        0x8B, 0x03,                         /* 2000 mov (%ebx),%eax        p0 0x40000 */
+        0x8B, 0x83, 0x00, 0x10, 0x00, 0x00, /* 2002 mov 0x1000(%ebx),%eax  p1 */
+        0x8B, 0x83, 0x00, 0x20, 0x00, 0x00, /* 2008 mov 0x2000(%ebx),%eax  p2 */
+        0x8B, 0x83, 0x00, 0x30, 0x00, 0x00, /* 200E mov 0x3000(%ebx),%eax  p3 */
+        0x8B, 0x83, 0x00, 0x40, 0x00, 0x00, /* 2014 mov 0x4000(%ebx),%eax  p4 */
+        0xF4,                               /* 201A hlt */
+    };
+    tm_load(t, 0x2000, code, sizeof code);
+    /* A already set, so that no walk writes (the common miss path's case) */
+    tm_wr32(t, pd, pt | 3 | PTE_A);
+    tm_wr32(t, pt + 4 * 0x02, 0x2000 | 3 | PTE_A);
+    for (uint32_t k = 0x40; k <= 0x44; k++)
+        tm_wr32(t, pt + 4 * k, k << 12 | 3 | PTE_A);
+    struct mmu_tlb_config fifo = {.mode = TLB_SETASSOC, .sets = 1, .ways = 4,
+                                  .policy = TLB_FIFO};
+    CHECK_EQ(mmu_set_tlb_config(&t->mmu, &fifo), 0);
+    tm_flat32(t, 0x2000);
+    tm_paging_on(t, pd);
+    t->cpu.gpr[R_EBX] = 0x40000;
+    uint64_t q0 = t->mmu.q_count;
+    CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
+    CHECK(t->mmu.q_count - q0 >= 5); /* the reads took the MMU's common miss path */
+    const struct mmu_tlb_entry *code_e = mmu_tlb_peek(&t->mmu, 0x2000);
+    const struct mmu_tlb_entry *p4 = mmu_tlb_peek(&t->mmu, 0x44000);
+    CHECK(code_e != NULL && p4 != NULL);
+    if (code_e && p4) {
+        CHECK_EQ(code_e - t->mmu.tlb, 1);
+        CHECK_EQ(p4 - t->mmu.tlb, 2);
+    }
+    tm_free(t);
+}
+
 /* A page fault in a later pass of a loop that runs as one block looping onto itself: the
  * faulting read restarts where it is (the frame's EIP) and everything before it has
  * retired, pass after pass (a record sets insn_eip and icount only off the fast path, from
@@ -223,6 +267,7 @@ static void run_fault_in_loop(void)
 
 int main(void)
 {
+    run_code_evicted_in_block();
     run_fault_in_loop();
     run_tlb_off_walks();
     run_pte_in_block();

@@ -181,7 +181,6 @@ static bool pair_agree(struct pair *p, const char *where)
     CHECK_EQ(sa->stale_uses, sb->stale_uses);
     CHECK_EQ(sa->page_faults, sb->page_faults);
     CHECK_EQ(a->slow_hits, b->slow_hits);
-    CHECK_EQ(a->slow_seq, b->slow_seq); /* the same accesses left the fast path */
     CHECK_EQ(a->rng, b->rng);
     CHECK_EQ(a->tlb_mru, b->tlb_mru);
     CHECK_EQ(a->tlb_valid, b->tlb_valid);
@@ -236,7 +235,8 @@ static uint64_t pair_access(struct pair *p, enum op op, uint32_t lin, unsigned s
                             uint32_t wval, const char *where)
 {
     struct mmu *a = &p->a.mmu, *b = &p->b.mmu;
-    uint64_t q0 = a->q_count;
+    uint64_t q0 = a->q_count, sa0 = a->slow_seq, sb0 = b->slow_seq;
+    uint32_t e0 = a->epoch;
     bool oka, okb;
     uint32_t va = 0, vb = 0;
     a->fault.lin = b->fault.lin = 0;
@@ -268,6 +268,12 @@ static uint64_t pair_access(struct pair *p, enum op op, uint32_t lin, unsigned s
     }
     CHECK_EQ(oka, okb);
     CHECK_EQ(va, vb);
+    /* slow_seq (mmu.h) moves on both for the same accesses, except a read miss through
+     * the inline accessor that a's common path served without moving the epoch (b, on the
+     * general path, moves it then) */
+    bool quiet = op == OP_READ && use_inline && a->q_count != q0 && a->epoch == e0;
+    CHECK_EQ(a->slow_seq != sa0, b->slow_seq != sb0 && !quiet);
+
     CHECK_EQ(a->fault.lin, b->fault.lin);
     CHECK_EQ(a->fault.err, b->fault.err);
     if (++accesses % check_period == 0 && !pair_agree(p, where))
@@ -450,22 +456,23 @@ static void test_entries(void)
     struct mmu *a = &p->a.mmu;
     use_inline = true;
     uint64_t s0 = a->slow_seq, c0 = a->code_seq;
-    /* a common-case read miss moves slow_seq, not code_seq (it wrote nothing) */
+    /* a common-case read miss that evicts nothing a fetch slot mirrored moves neither: it
+     * changed the TLB and the fast slots, nothing a block loop checks again */
     CHECK_EQ(pair_access(p, OP_READ, LIN + 8, 4, false, 0, "inline read miss"), 1);
-    CHECK_EQ(a->slow_seq, s0 + 1);
+    CHECK_EQ(a->slow_seq, s0);
     CHECK_EQ(a->code_seq, c0);
     /* the write slot it entered: a fast write moves neither */
     CHECK_EQ(pair_access(p, OP_WRITE, LIN + 12, 4, false, 5, "fast write"), 0);
-    CHECK_EQ(a->slow_seq, s0 + 1);
+    CHECK_EQ(a->slow_seq, s0);
     CHECK_EQ(a->code_seq, c0);
     /* a write miss moves both */
     CHECK_EQ(pair_access(p, OP_WRITE, LIN + PAGE_SIZE, 2, false, 6, "inline write miss"), 1);
-    CHECK_EQ(a->slow_seq, s0 + 2);
+    CHECK_EQ(a->slow_seq, s0 + 1);
     CHECK_EQ(a->code_seq, c0 + 1);
     /* a read miss that sets an A bit takes the general path: both move */
     pair_map(p, LIN + 2 * PAGE_SIZE, FRAMES, PTE_P | PTE_RW | PTE_US, PDE_OK);
     CHECK_EQ(pair_access(p, OP_READ, LIN + 2 * PAGE_SIZE, 1, false, 0, "sets A"), 0);
-    CHECK_EQ(a->slow_seq, s0 + 3);
+    CHECK_EQ(a->slow_seq, s0 + 2);
     CHECK_EQ(a->code_seq, c0 + 2);
     CHECK(fx_rd32(&p->a, fx_pte_addr(LIN + 2 * PAGE_SIZE)) & PTE_A);
     /* an access that crosses into the next page is never a fast hit, even with both pages
