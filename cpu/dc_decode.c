@@ -140,19 +140,21 @@ static void set_key(struct dinsn *d, const uint8_t *p, unsigned len)
 }
 
 /* The first instructions of fused pairs, and the fused record they make. */
-static unsigned fused_op(unsigned h)
+static unsigned fused_op(unsigned h, unsigned cc)
 {
-#define DC_FCASE(name, first) if (h == DC_OP_##first) return DC_OP_##name;
+#define DC_FCASE(name, first) \
+    if (h == DC_OP_##first)   \
+        return (cc >> 1) == 2 ? DC_OP_##name##_z : DC_OP_##name;
     DC_FUSED(DC_FCASE)
 #undef DC_FCASE
     return 0;
 }
-static bool fusible(unsigned h) { return fused_op(h) != 0; }
+static bool fusible(unsigned h) { return fused_op(h, 0) != 0; }
 
 /* d's key already covers both instructions (n1 + n2 bytes). */
 static bool fuse(struct dinsn *d, unsigned h, unsigned n1, unsigned n2, unsigned cc, uint32_t rel)
 {
-    d->op = (uint16_t)fused_op(h);
+    d->op = (uint16_t)fused_op(h, cc);
     d->len = (uint8_t)n1;
     d->len2 = (uint8_t)n2;
     d->cc = (uint8_t)cc;

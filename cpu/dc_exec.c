@@ -42,7 +42,8 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
 #define DC_CASE(name) case DC_OP_##name: name(c, d); break;
     DC_HANDLERS(DC_CASE)
 #undef DC_CASE
-#define DC_FCASE(name, first) case DC_OP_##name: first(c, d); break; /* one instruction */
+#define DC_FCASE(name, first) /* one instruction */ \
+    case DC_OP_##name: case DC_OP_##name##_z: first(c, d); break;
     DC_FUSED(DC_FCASE)
 #undef DC_FCASE
     default: break;
@@ -54,11 +55,13 @@ void dc_run(struct cpu *c, uint64_t limit)
 {
 #define DC_LABEL(name) &&B_##name,
 #define DC_FLABEL(name, first) &&B_##name,
-    static const void *const label[DC_OP_COUNT + 1] = {&&B_single, &&B_single,
-                                                       DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
-                                                       &&B_end};
+#define DC_FLABEL_Z(name, first) &&B_##name##_z,
+    static const void *const label[DC_OP_COUNT + 1] = {
+        &&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
+        DC_FUSED(DC_FLABEL_Z) &&B_end};
 #undef DC_LABEL
 #undef DC_FLABEL
+#undef DC_FLABEL_Z
     struct dbtab *bt = ((struct dcache *)c->internal)->blocks;
     struct mmu *m = c->mmu;
     const bool touch = m->touch_on_hit;
@@ -214,7 +217,13 @@ lookup:
 #define DB_FUSED(name, first)                                           \
     B_##name:                                                           \
     first(c, d);                                                        \
-    if (dc_fused_cond(c, d->cc))                                        \
+    if (dc_cond(c, d->cc))                                              \
+        goto fused_taken;                                               \
+    c->eip = eip0 + d->eoff + d->len + d->len2;                         \
+    goto transfer_fall;                                                 \
+    B_##name##_z:                                                       \
+    first(c, d);                                                        \
+    if ((c->lf.res == 0) != (d->cc & 1)) /* JZ, JNZ: a 32-bit result */ \
         goto fused_taken;                                               \
     c->eip = eip0 + d->eoff + d->len + d->len2;                         \
     goto transfer_fall;

@@ -44,15 +44,6 @@ static inline bool dc_cond(struct cpu *c, unsigned cc)
     return flags_cond(c, cc);
 }
 
-/* The Jcc of a fused pair (dc_ops.h: DC_FUSED): its first instruction has just recorded a
- * 32-bit result in c->lf (never LF_NONE), so JZ/JNZ need only that result. */
-static inline bool dc_fused_cond(struct cpu *c, unsigned cc)
-{
-    if ((cc >> 1) == 2)
-        return (c->lf.res == 0) != (cc & 1);
-    return flags_cond(c, cc);
-}
-
 DC_OP_BODY d_push_r(struct cpu *c, const struct dinsn *d)
 {
     STACK32_OR_INTERPRET(c, d);
