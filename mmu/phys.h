@@ -53,6 +53,7 @@ struct phys_window {
 
 struct phys {
     uint8_t *ram;       /* ram_size bytes */
+    size_t ram_map;     /* bytes mapped at ram (phys.c: ram_alloc) */
     uint32_t ram_size;
     uint8_t *rom;       /* rom_size bytes, mapped to end at 0xFFFFF and at 0xFFFFFFFF */
     uint32_t rom_size;
