@@ -294,8 +294,8 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
 }
 
 /* The fast-table misses of the accessors below (mmu/miss.c): mmu_read_slow and
- * mmu_write_slow for one size, plus what the accessors owe the block loop (slow_seq, and
- * code_seq for a write). A read returns the value in the low 32 bits, or MMU_MISS_FAULT
+ * mmu_write_slow for one size, plus what the accessors owe the block loop (slow_seq as its
+ * comment in struct mmu says, and code_seq for a write). A read returns the value in the low 32 bits, or MMU_MISS_FAULT
  * with m->fault set; a write returns false on #PF. The common case (a plain TLB miss) is a
  * leaf that returns its result in registers. */
 #define MMU_MISS_FAULT (1ull << 32)
