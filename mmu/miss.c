@@ -333,8 +333,9 @@ static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t 
 }
 
 /* The commit when a full set must give up an entry under a policy other than RANDOM, out
- * of line (tail-called for a read), so that the usual cases stay small enough to save few
- * registers: RANDOM with a full TLB, and a set with a free way (after a flush). */
+ * of line, so that the usual cases stay small enough to save few registers: RANDOM with a
+ * full TLB, and a set with a free way (after a flush). commit_##name picks one of the three
+ * for a write or a fetch (a read has its own tail calls, MISS_LEAVES). */
 #define COMMIT_FNS(name, user)                                                               \
     static __attribute__((noinline)) void commit_any_##name(struct mmu *m, uint32_t lin,     \
                                                             enum pw_access acc,              \
@@ -342,10 +343,22 @@ static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t 
     {                                                                                        \
         if (acc == PW_ACC_WRITE)                                                             \
             quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_ANY, 0, false);     \
-        else if (acc == PW_ACC_READ)                                                         \
-            quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0, false);      \
         else                                                                                 \
             quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_ANY, 0, false);     \
+    }                                                                                        \
+    static MMU_ALWAYS_INLINE void commit_##name(struct mmu *m, uint32_t lin,                 \
+                                                enum pw_access acc, uint32_t cpte,           \
+                                                uintptr_t addend)                            \
+    {                                                                                        \
+        if (MMU_LIKELY(m->tlb_valid == m->q_full)) {                                         \
+            quick_commit(m, lin, acc, user, cpte, addend, QUICK_FULL_RANDOM, 0, false);      \
+            return;                                                                          \
+        }                                                                                    \
+        unsigned valid = quick_set_valid(m, lin);                                            \
+        if (valid == 0xFu)                                                                   \
+            commit_any_##name(m, lin, acc, cpte, addend);                                    \
+        else                                                                                 \
+            quick_commit(m, lin, acc, user, cpte, addend, QUICK_FREE, valid, false);         \
     }                                                                                        \
     /* mmu_fetch_ptr's miss: the host address of lin, *avail the bytes left in its page */   \
     static __attribute__((noinline)) const uint8_t *fetch_##name(struct mmu *m, uint32_t lin, \
@@ -357,15 +370,7 @@ static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t 
         if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_FETCH, user, 1, &cpte, &hl)))             \
             return mmu_fetch_general(m, lin, user, avail, faulted);                          \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
-        if (MMU_LIKELY(m->tlb_valid == m->q_full)) {                                         \
-            quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FULL_RANDOM, 0, false);\
-        } else {                                                                             \
-            unsigned valid = quick_set_valid(m, lin);                                        \
-            if (valid == 0xFu)                                                               \
-                commit_any_##name(m, lin, PW_ACC_FETCH, cpte, addend);                       \
-            else                                                                             \
-                quick_commit(m, lin, PW_ACC_FETCH, user, cpte, addend, QUICK_FREE, valid, false);\
-        }                                                                                    \
+        commit_##name(m, lin, PW_ACC_FETCH, cpte, addend);                                   \
         *avail = PAGE_SIZE - (lin & ~PAGE_MASK);                                             \
         return (const uint8_t *)(addend + lin);                                              \
     }
@@ -413,16 +418,7 @@ COMMIT_FNS(user, true)
         if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_WRITE, user, (bits) / 8, &cpte, &hl)))    \
             return mmu_write_general(m, lin, (bits) / 8, user, v);                           \
         mmu_store_host(hl, (bits) / 8, v);                                                   \
-        uintptr_t addend = (uintptr_t)hl - lin;                                              \
-        if (MMU_LIKELY(m->tlb_valid == m->q_full)) {                                         \
-            quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FULL_RANDOM, 0, false);\
-        } else {                                                                             \
-            unsigned valid = quick_set_valid(m, lin);                                        \
-            if (valid == 0xFu)                                                               \
-                commit_any_##name(m, lin, PW_ACC_WRITE, cpte, addend);                       \
-            else                                                                             \
-                quick_commit(m, lin, PW_ACC_WRITE, user, cpte, addend, QUICK_FREE, valid, false);\
-        }                                                                                    \
+        commit_##name(m, lin, PW_ACC_WRITE, cpte, (uintptr_t)hl - lin);                      \
         return true;                                                                         \
     }
 #define MISS_FNS(bits)                                                                       \
