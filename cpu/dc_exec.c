@@ -242,11 +242,7 @@ fused_taken:
         c->eip = eip0;
         if (likely(ic1 + b->n <= limit)) {
             ic0 = ic1;
-            c->db_ic0 = ic0;
-            if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
-                mmu_tlb_touch(m, code_tlb);
-            d = b->d;
-            goto *label[d->op];
+            goto again;
         }
         goto transfer_taken;
     }
@@ -308,10 +304,13 @@ transfer_taken:
     if (c->eip == eip0 && m->slow_seq == seq && c->icount + b->n <= limit) {
         /* a loop onto itself, and nothing has written into it since its bytes were last
          * compared (such a write moves slow_seq): again, without the lookup */
+        ic0 = c->icount;
+    again:
+        /* the same block once more, from its first record; ic0: icount at its start (the
+         * code page's entry gets the first fetch's use, as on entry) */
+        c->db_ic0 = ic0;
         if (code_tlb >= 0 && code_tlb != m->tlb_mru)
             mmu_tlb_touch(m, code_tlb);
-        ic0 = c->icount;
-        c->db_ic0 = ic0;
         d = b->d;
         goto *label[d->op];
     }
