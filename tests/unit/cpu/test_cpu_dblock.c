@@ -146,24 +146,36 @@ static void run_slow_store_into_block(void)
     tm_free(t);
 }
 
+/* A 386 about to run code at 'at' in flat 32-bit mode, paging on with the first 4 MiB
+ * mapped one to one (directory PAGED_PD, table PAGED_PT), under TLB configuration cfg (NULL:
+ * the default). Nothing has been translated yet, so entries may still be changed. */
+#define PAGED_PD 0x10000u
+#define PAGED_PT 0x11000u
+static struct tmach *paged_at(uint32_t at, const uint8_t *code, size_t n,
+                              const struct mmu_tlb_config *cfg)
+{
+    struct tmach *t = tm_new(CPU_386);
+    tm_identity_tables(t, PAGED_PD, PAGED_PT);
+    tm_load(t, at, code, n);
+    if (cfg)
+        CHECK_EQ(mmu_set_tlb_config(&t->mmu, cfg), 0);
+    tm_flat32(t, at);
+    tm_paging_on(t, PAGED_PD);
+    return t;
+}
+
 /* With --tlb off every fetch walks the tables once (no entry, so no window): the run
  * loop must not translate the code page on its own before handing the instruction to the
  * interpreter, which would count a second walk per instruction. */
 static void run_tlb_off_walks(void)
 {
-    struct tmach *t = tm_new(CPU_386);
-    const uint32_t pd = 0x10000, pt = 0x11000;
-    tm_identity_tables(t, pd, pt);
     static const uint8_t code[] = {
         0x90, 0x90, 0x90,                   /* 2000 nop x3 */
         0x8B, 0x0D, 0x00, 0x30, 0x00, 0x00, /* 2003 mov 0x3000,%ecx */
         0xF4,                               /* 2009 hlt */
     };
-    tm_load(t, 0x2000, code, sizeof code);
-    struct mmu_tlb_config off = {.mode = TLB_OFF};
-    CHECK_EQ(mmu_set_tlb_config(&t->mmu, &off), 0);
-    tm_flat32(t, 0x2000);
-    tm_paging_on(t, pd);
+    const struct mmu_tlb_config off = {.mode = TLB_OFF};
+    struct tmach *t = paged_at(0x2000, code, sizeof code, &off);
     uint64_t w0 = t->mmu.stats.walks;
     CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
     CHECK_EQ(t->mmu.stats.walks - w0, 5 + 1); /* five fetches, one read */
@@ -177,9 +189,6 @@ static void run_tlb_off_walks(void)
  * (missing the eviction) would give p4 way 1 and the code way 2. */
 static void run_code_evicted_in_block(void)
 {
-    struct tmach *t = tm_new(CPU_386);
-    const uint32_t pd = 0x10000, pt = 0x11000;
-    tm_identity_tables(t, pd, pt);
     static const uint8_t code[] = {
         0x8B, 0x03,                         /* 2000 mov (%ebx),%eax        p0 0x40000 */
         0x8B, 0x83, 0x00, 0x10, 0x00, 0x00, /* 2002 mov 0x1000(%ebx),%eax  p1 */
@@ -188,17 +197,14 @@ static void run_code_evicted_in_block(void)
         0x8B, 0x83, 0x00, 0x40, 0x00, 0x00, /* 2014 mov 0x4000(%ebx),%eax  p4 */
         0xF4,                               /* 201A hlt */
     };
-    tm_load(t, 0x2000, code, sizeof code);
+    const struct mmu_tlb_config fifo = {.mode = TLB_SETASSOC, .sets = 1, .ways = 4,
+                                        .policy = TLB_FIFO};
+    struct tmach *t = paged_at(0x2000, code, sizeof code, &fifo);
     /* A already set, so that no walk writes (the common miss path's case) */
-    tm_wr32(t, pd, pt | 3 | PTE_A);
-    tm_wr32(t, pt + 4 * 0x02, 0x2000 | 3 | PTE_A);
+    tm_wr32(t, PAGED_PD, PAGED_PT | 3 | PTE_A);
+    tm_wr32(t, PAGED_PT + 4 * 0x02, 0x2000 | 3 | PTE_A);
     for (uint32_t k = 0x40; k <= 0x44; k++)
-        tm_wr32(t, pt + 4 * k, k << 12 | 3 | PTE_A);
-    struct mmu_tlb_config fifo = {.mode = TLB_SETASSOC, .sets = 1, .ways = 4,
-                                  .policy = TLB_FIFO};
-    CHECK_EQ(mmu_set_tlb_config(&t->mmu, &fifo), 0);
-    tm_flat32(t, 0x2000);
-    tm_paging_on(t, pd);
+        tm_wr32(t, PAGED_PT + 4 * k, k << 12 | 3 | PTE_A);
     t->cpu.gpr[R_EBX] = 0x40000;
     uint64_t q0 = t->mmu.q_count;
     CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
@@ -237,19 +243,12 @@ static void run_fault_in_loop(void)
     };
     static const uint8_t handler = 0xF4; /* hlt */
     for (int v = 0; v < 2; v++) {
-        struct tmach *t = tm_new(CPU_386);
+        struct tmach *t = v == 0 ? paged_at(0x2010, fused, sizeof fused, NULL)
+                                 : paged_at(0x2010, apart, sizeof apart, NULL);
         struct cpu *c = &t->cpu;
-        const uint32_t pd = 0x10000, pt = 0x11000;
-        tm_identity_tables(t, pd, pt);
-        tm_wr32(t, pt + 4 * 0x42, 0); /* 0x42000 not present */
-        if (v == 0)
-            tm_load(t, 0x2010, fused, sizeof fused);
-        else
-            tm_load(t, 0x2010, apart, sizeof apart);
+        tm_wr32(t, PAGED_PT + 4 * 0x42, 0); /* 0x42000 not present */
         tm_load(t, 0x3000, &handler, 1);
-        tm_flat32(t, 0x2010);
         tm_set_gate(t, EXC_PF, 0x3000);
-        tm_paging_on(t, pd);
         c->gpr[R_EBX] = 0x40000;
         c->gpr[R_ECX] = 10;
         uint64_t i0 = c->icount;
