@@ -240,7 +240,9 @@ void phys_set_frame_flags(struct phys *p, uint32_t addr, uint8_t set, uint8_t cl
     if (addr >= p->ram_size)
         return;
     uint8_t *f = &p->frame_flags[addr >> PAGE_SHIFT];
-    uint8_t nf = (uint8_t)((*f & ~clear) | set);
+    /* PHYS_F_HOLE belongs to the address (phys_init), not to a caller */
+    uint8_t keep = PHYS_F_HOLE;
+    uint8_t nf = (uint8_t)((*f & ~(clear & ~keep)) | (set & ~keep));
     if (nf != *f) {
         *f = nf;
         notify(p);

@@ -326,8 +326,26 @@ static void test_init_errors(void)
     phys_free(&p);
 }
 
+/* The hole's frames carry PHYS_F_HOLE from the start (the MMU's common miss path reads it
+ * as "not plain RAM"), and no caller can set or clear it: it belongs to the address. */
+static void test_hole_flag(void)
+{
+    struct fx f;
+    fx_init(&f, 2u << 20, 386, NULL);
+    CHECK_EQ(f.phys.frame_flags[0xA0000 >> PAGE_SHIFT], PHYS_F_HOLE);
+    CHECK_EQ(f.phys.frame_flags[0xFF000 >> PAGE_SHIFT], PHYS_F_HOLE);
+    CHECK_EQ(f.phys.frame_flags[0x9F000 >> PAGE_SHIFT], 0);
+    CHECK_EQ(f.phys.frame_flags[0x100000 >> PAGE_SHIFT], 0);
+    phys_set_frame_flags(&f.phys, 0xB8000, PHYS_F_WATCH_W, 0xFF);
+    CHECK_EQ(f.phys.frame_flags[0xB8000 >> PAGE_SHIFT], PHYS_F_HOLE | PHYS_F_WATCH_W);
+    phys_set_frame_flags(&f.phys, 0x100000, PHYS_F_HOLE, 0);
+    CHECK_EQ(f.phys.frame_flags[0x100000 >> PAGE_SHIFT], 0);
+    fx_free(&f);
+}
+
 int main(void)
 {
+    test_hole_flag();
     test_init_errors();
     test_a20();
     test_rom_hole_open();
