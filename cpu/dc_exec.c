@@ -69,7 +69,7 @@ void dc_run(struct cpu *c, uint64_t limit)
     const struct dinsn *d;
     const uint8_t *p;
     uint32_t eip0, off0, epoch, pend;
-    uint64_t ic0, seq, cseq;
+    uint64_t ic0, cseq;
     int32_t code_tlb;
 
 outer:
@@ -131,7 +131,7 @@ lookup:
     ic0 = c->icount;
     c->db_eip0 = eip0;
     c->db_ic0 = ic0;
-    seq = m->slow_seq;
+    m->slow_seq = 0; /* "an access left the fast path since": tested for non-zero below */
     cseq = m->code_seq;
     m->watch_lo = (uintptr_t)p - 3; /* a write of up to 4 bytes that overlaps the block */
     m->watch_len = b->nbytes + 3u;
@@ -159,8 +159,8 @@ lookup:
     do {                                                                                 \
         if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru && d[1].op != DB_OP_END)    \
             mmu_tlb_touch(m, code_tlb);                                                  \
-        if (unlikely(m->slow_seq != seq)) {                                              \
-            seq = m->slow_seq;                                                           \
+        if (unlikely(m->slow_seq != 0)) {                                                \
+            m->slow_seq = 0;                                                             \
             if (c->pending != pend)                                                      \
                 goto leave_after;                                                        \
             if (m->code_seq != cseq) {                                                   \
@@ -272,7 +272,7 @@ B_end:
 transfer_mem:
     /* a control transfer that touched memory: the checks after a memory record first (its
      * block ends here, so the block's bytes no longer matter) */
-    if (unlikely(m->slow_seq != seq)) {
+    if (unlikely(m->slow_seq != 0)) {
         if (c->pending != pend)
             goto leave_transfer;
         if (m->epoch != epoch) {
@@ -301,7 +301,7 @@ transfer_fall:
     goto transfer_to;
 transfer_taken:
     c->icount = ic0 + b->n;
-    if (c->eip == eip0 && m->slow_seq == seq && c->icount + b->n <= limit) {
+    if (c->eip == eip0 && m->slow_seq == 0 && c->icount + b->n <= limit) {
         /* a loop onto itself, and nothing has written into it since its bytes were last
          * compared (such a write moves slow_seq): again, without the lookup */
         ic0 = c->icount;
