@@ -532,6 +532,8 @@ done:
         set_key(d, p, n + 6);
         return fuse(d, h, n, 6, p[n + 1] & 15, rd32(p + n + 2));
     }
+    if (d->ioff == DC_ZERO_OFF && (h == DC_OP_d_mov_rm || h == DC_OP_d_mov_mr))
+        h = h == DC_OP_d_mov_rm ? DC_OP_d_mov_rm_b : DC_OP_d_mov_mr_b; /* no index register */
     set_key(d, p, n);
     d->op = (uint16_t)h;
     return true;

@@ -26,6 +26,11 @@ static inline uint32_t dc_ea(const struct cpu *c, const struct dinsn *d)
 {
     return d->disp + dc_reg_at(c, d->boff) + (dc_reg_at(c, d->ioff) << d->scale);
 }
+/* The same without an index register (the decoder's _b records: d->ioff is the zero). */
+static inline uint32_t dc_ea_b(const struct cpu *c, const struct dinsn *d)
+{
+    return d->disp + dc_reg_at(c, d->boff);
+}
 
 /* What a record owes whoever looks while one of its accesses is off the fast path (a #PF
  * or #GP handler, an observer of the MMU's events, a device): where it restarts
@@ -41,6 +46,12 @@ static inline __attribute__((always_inline)) void dc_sync(struct cpu *c, const s
     }
 }
 
+/* The MMU's fast slot of lin in its table for the running privilege (dc_seg_forget). */
+static inline struct mmu_fast *dc_fast_slot(struct cpu *c, int acc, uint32_t lin)
+{
+    return c->dc_fast[acc] + ((lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1));
+}
+
 /* mem_read8/16/32 and mem_write8/16/32 (decode.h) with the segment check learnt by
  * dc_seg_learn (dcache.h) and the MMU's fast slot tested here, so that dc_sync runs only
  * off the fast path; anything else takes those. */
@@ -51,8 +62,11 @@ static inline __attribute__((always_inline)) void dc_sync(struct cpu *c, const s
         uint##bits##_t v;                                                                   \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \
-            if (likely(mmu_read_hit##bits(c->mmu, lin, c->dc_user, &v)))                    \
+            struct mmu_fast *f = dc_fast_slot(c, PW_ACC_READ, lin);                         \
+            if (likely(mmu_fast_match(f, lin, (bits) / 8))) {                               \
+                memcpy(&v, mmu_fast_use(c->mmu, f, lin), (bits) / 8);                       \
                 return v;                                                                   \
+            }                                                                               \
             dc_sync(c, d);                                                                  \
             uint64_t r = mmu_read_miss##bits(c->mmu, lin, c->dc_user);                      \
             if (unlikely(r & MMU_MISS_FAULT))                                               \
@@ -69,8 +83,11 @@ static inline __attribute__((always_inline)) void dc_sync(struct cpu *c, const s
     {                                                                                       \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \
-            if (likely(mmu_write_hit##bits(c->mmu, lin, c->dc_user, v)))                    \
+            struct mmu_fast *f = dc_fast_slot(c, PW_ACC_WRITE, lin);                        \
+            if (likely(mmu_fast_match(f, lin, (bits) / 8))) {                               \
+                mmu_fast_store##bits(c->mmu, f, lin, v);                                     \
                 return;                                                                     \
+            }                                                                               \
             dc_sync(c, d);                                                                  \
             if (unlikely(!mmu_write_miss##bits(c->mmu, lin, c->dc_user, v)))                \
                 cpu_raise_pf(c);                                                            \
@@ -87,7 +104,8 @@ DC_DEFINE_MEM(32)
 
 /* The handler names, by family: the decoder (dc_decode.c) picks one per instruction.
  * Suffixes: rr register <- register, rm register <- memory, mr memory <- register,
- * ri register <- immediate, mi memory <- immediate; 8 for byte operands, else 32-bit. */
+ * ri register <- immediate, mi memory <- immediate; 8 for byte operands, else 32-bit; _b
+ * for a memory operand without an index register (disp + base: the usual load and store). */
 /* Register handlers touch no memory: they cannot change EIP, the MMU's state or anything
  * pending. Memory handlers cannot change EIP (it is moved past the instruction before they
  * run). Control handlers may change EIP; those that also
@@ -111,6 +129,7 @@ DC_DEFINE_MEM(32)
     X(d_test_mr) X(d_test_mi) X(d_test_mr8) X(d_test_mi8)                               \
     X(d_inc_m) X(d_dec_m) X(d_not_m) X(d_neg_m)                                         \
     X(d_mov_rm) X(d_mov_mr) X(d_mov_mi) X(d_mov_rm8) X(d_mov_mr8) X(d_mov_mi8)          \
+    X(d_mov_rm_b) X(d_mov_mr_b)                                                         \
     X(d_movzx_b) X(d_movzx_w) X(d_movsx_b) X(d_movsx_w)                                 \
     X(d_shl_m) X(d_shr_m) X(d_sar_m)                                                    \
     X(d_setcc)

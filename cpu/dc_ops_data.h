@@ -208,6 +208,14 @@ DC_OP_BODY d_mov_mr(struct cpu *c, const struct dinsn *d)
 {
     dc_write32(c, d, d->seg, dc_ea(c, d), c->gpr[d->reg]);
 }
+DC_OP_BODY d_mov_rm_b(struct cpu *c, const struct dinsn *d)
+{
+    c->gpr[d->reg] = dc_read32(c, d, d->seg, dc_ea_b(c, d));
+}
+DC_OP_BODY d_mov_mr_b(struct cpu *c, const struct dinsn *d)
+{
+    dc_write32(c, d, d->seg, dc_ea_b(c, d), c->gpr[d->reg]);
+}
 DC_OP_BODY d_mov_ri(struct cpu *c, const struct dinsn *d)
 {
     c->gpr[d->rm] = d->imm;

@@ -107,6 +107,8 @@ static inline void dc_seg_forget(struct cpu *c)
 {
     memset(c->dc_seg_end, 0, sizeof c->dc_seg_end);
     c->dc_user = cpu_user(c);
+    c->dc_fast[PW_ACC_READ] = c->mmu->fast[PW_ACC_READ][c->dc_user];
+    c->dc_fast[PW_ACC_WRITE] = c->mmu->fast[PW_ACC_WRITE][c->dc_user];
 }
 void dc_seg_learn(struct cpu *c, int sreg);
 

@@ -310,6 +310,23 @@ bool mmu_write_miss32(struct mmu *m, uint32_t lin, bool user, uint32_t v);
  * has something to do only on a miss (cpu/dc_ops.h: say where a fault would restart): the
  * hit functions return false, having changed nothing, when the fast slot does not hold the
  * access. A fast write into [watch_lo, watch_lo + watch_len) moves slow_seq and code_seq. */
+/* A write through a write slot that matched (mmu_fast_match): the store and the watch. */
+#define MMU_DEFINE_STORE(bits)                                                             \
+    static inline void mmu_fast_store##bits(struct mmu *m, struct mmu_fast *f, uint32_t lin, \
+                                            uint##bits##_t v)                              \
+    {                                                                                      \
+        uint8_t *h = mmu_fast_use(m, f, lin);                                              \
+        if (__builtin_expect((uintptr_t)h - m->watch_lo < m->watch_len, 0)) {              \
+            m->slow_seq++;                                                                 \
+            m->code_seq++;                                                                 \
+        }                                                                                  \
+        memcpy(h, &v, (bits) / 8);                                                         \
+    }
+MMU_DEFINE_STORE(8)
+MMU_DEFINE_STORE(16)
+MMU_DEFINE_STORE(32)
+#undef MMU_DEFINE_STORE
+
 #define MMU_DEFINE_RW(bits)                                                                \
     static inline bool mmu_read_hit##bits(struct mmu *m, uint32_t lin, bool user,          \
                                           uint##bits##_t *v)                               \
@@ -326,12 +343,7 @@ bool mmu_write_miss32(struct mmu *m, uint32_t lin, bool user, uint32_t v);
     {                                                                                      \
         struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_WRITE, user, lin);                    \
         if (MMU_LIKELY(mmu_fast_match(f, lin, (bits) / 8))) {                              \
-            uint8_t *h = mmu_fast_use(m, f, lin);                                          \
-            if (__builtin_expect((uintptr_t)h - m->watch_lo < m->watch_len, 0)) {          \
-                m->slow_seq++;                                                             \
-                m->code_seq++;                                                             \
-            }                                                                              \
-            memcpy(h, &v, (bits) / 8);                                                     \
+            mmu_fast_store##bits(m, f, lin, v);                                            \
             return true;                                                                   \
         }                                                                                  \
         return false;                                                                      \

@@ -11,7 +11,9 @@
  *    instruction of the block;
  *  - a page fault in the third pass of a block that loops onto itself (where it restarts,
  *    what has retired);
- *  - a read miss that evicts the code page's TLB entry in the middle of a block. */
+ *  - a read miss that evicts the code page's TLB entry in the middle of a block;
+ *  - a page the TLB holds for CPL 0, then read and written by the same records at CPL 3
+ *    (the fast tables the records use are the running privilege's). */
 #include "fixture.h"
 #include "test.h"
 
@@ -264,8 +266,73 @@ static void run_fault_in_loop(void)
     }
 }
 
+/* The same load and store at CPL 0, then at CPL 3, on a page that only the supervisor may
+ * read (v 0) or write (v 1). The CPL 0 pass leaves the page in the TLB and in the
+ * supervisor's fast slots; at CPL 3 the record must not use those: #PF with U set in the
+ * error code (386 manual 5.2.4), the register or the page unchanged. */
+static void run_user_after_supervisor(void)
+{
+    static const uint8_t code[] = {
+        0x90,             /* 2000 nop (the first instruction after the switch to CPL 3 is
+                             not a block's: it reopens the fetch window) */
+        0x8B, 0x16,       /* 2001 mov (%esi),%edx   a user page: DS's checks are learnt */
+        0x8B, 0x03,       /* 2003 mov (%ebx),%eax   (v 1: nop; nop) */
+        0x89, 0x43, 0x04, /* 2005 mov %eax,4(%ebx) */
+        0xEB, 0xFE,       /* 2008 jmp . (CPL 0 stops on the budget) */
+    };
+    const uint32_t tss = 0x7000, handler = 0x3000;
+    for (int v = 0; v < 2; v++) {
+        struct tmach *t = paged_at(0x2000, code, sizeof code, NULL);
+        struct cpu *c = &t->cpu;
+        if (v == 1)
+            tm_load(t, 0x2003, (const uint8_t[]){0x90, 0x90}, 2);
+        tm_wr32(t, PAGED_PD, PAGED_PT | 7);             /* user may, as far as the PDE goes */
+        tm_wr32(t, PAGED_PT + 4 * 0x02, 0x2000 | 7);    /* code */
+        tm_wr32(t, PAGED_PT + 4 * 0x6F, 0x6F000 | 7);   /* the CPL 3 stack */
+        tm_wr32(t, PAGED_PT + 4 * 0x41, 0x41000 | 7);   /* (%esi) */
+        tm_wr32(t, PAGED_PT + 4 * 0x40, v == 0 ? 0x40000 | 3 : 0x40000 | 5);
+        tm_wr32(t, TM_GDT + 24, 0x0000FFFF);            /* 18: CPL 3 code, 20: data, 28: TSS */
+        tm_wr32(t, TM_GDT + 28, 0x00CFFB00);
+        tm_wr32(t, TM_GDT + 32, 0x0000FFFF);
+        tm_wr32(t, TM_GDT + 36, 0x00CFF300);
+        tm_wr32(t, TM_GDT + 40, (tss << 16) | 0x67);
+        tm_wr32(t, TM_GDT + 44, 0x00008B00);
+        c->gdtr.limit = 47;
+        tm_wr32(t, tss + 4, 0x80000);
+        tm_wr32(t, tss + 8, 0x10);
+        c->tr = (struct cpu_seg){.sel = 0x28, .base = tss, .limit = 0x67, .attr = 0x8B, .valid = true};
+        tm_load(t, handler, (const uint8_t[]){0xF4}, 1);
+        tm_set_gate(t, EXC_PF, handler);
+        tm_wr32(t, 0x40000, 0x1234);
+        c->gpr[R_EBX] = 0x40000;
+        c->gpr[R_ESI] = 0x41000;
+        c->gpr[R_EAX] = 0x5678;
+        CHECK_EQ(tm_run(t, 10), CPU_STOP_BUDGET);
+        CHECK(mmu_tlb_peek(&t->mmu, 0x40000) != NULL);
+        uint32_t stored = v == 0 ? 0x1234u : 0x5678u;
+        CHECK_EQ(tm_rd32(t, 0x40004), stored);
+        c->gpr[R_EAX] = 0; /* (no write to guest memory here: it would empty the fast tables) */
+        for (int s = 0; s < 6; s++)
+            c->seg[s] = (struct cpu_seg){.sel = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3, .valid = true};
+        c->seg[SEG_CS] = (struct cpu_seg){.sel = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB, .valid = true};
+        cpu_mode_changed(c);
+        c->gpr[R_ESP] = 0x70000;
+        c->eip = 0x2000;
+        CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
+        CHECK_EQ(c->eip, handler + 1);
+        CHECK_EQ(c->cr2, v == 0 ? 0x40000u : 0x40004u);
+        uint32_t esp = c->gpr[R_ESP];
+        CHECK_EQ(tm_rd32(t, esp), v == 0 ? 5u : 7u);     /* P, U; W for the store */
+        CHECK_EQ(tm_rd32(t, esp + 4), v == 0 ? 0x2003u : 0x2005u);
+        CHECK_EQ(c->gpr[R_EAX], 0u);
+        CHECK_EQ(tm_rd32(t, 0x40004), stored);
+        tm_free(t);
+    }
+}
+
 int main(void)
 {
+    run_user_after_supervisor();
     run_code_evicted_in_block();
     run_fault_in_loop();
     run_tlb_off_walks();
