@@ -86,7 +86,7 @@ static inline bool db_ends_block(unsigned op)
 #undef DB_CASE
         return op != DC_OP_d_push_r && op != DC_OP_d_pop_r && op != DC_OP_d_push_i &&
                op != DC_OP_d_push_m && op != DC_OP_d_leave;
-#define DB_FCASE(name, first) case DC_OP_##name: case DC_OP_##name##_z:
+#define DB_FCASE(name, first) case DC_OP_##name: case DC_OP_##name##_z: case DC_OP_##name##_nz:
         DC_FUSED(DB_FCASE)
 #undef DB_FCASE
         return true;

@@ -144,7 +144,7 @@ static unsigned fused_op(unsigned h, unsigned cc)
 {
 #define DC_FCASE(name, first) \
     if (h == DC_OP_##first)   \
-        return (cc >> 1) == 2 ? DC_OP_##name##_z : DC_OP_##name;
+        return cc == 4 ? DC_OP_##name##_z : cc == 5 ? DC_OP_##name##_nz : DC_OP_##name;
     DC_FUSED(DC_FCASE)
 #undef DC_FCASE
     return 0;

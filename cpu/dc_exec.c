@@ -43,7 +43,7 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
     DC_HANDLERS(DC_CASE)
 #undef DC_CASE
 #define DC_FCASE(name, first) /* one instruction */ \
-    case DC_OP_##name: case DC_OP_##name##_z: first(c, d); break;
+    case DC_OP_##name: case DC_OP_##name##_z: case DC_OP_##name##_nz: first(c, d); break;
     DC_FUSED(DC_FCASE)
 #undef DC_FCASE
     default: break;
@@ -55,7 +55,7 @@ void dc_run(struct cpu *c, uint64_t limit)
 {
 #define DC_LABEL(name) &&B_##name,
 #define DC_FLABEL(name, first) &&B_##name,
-#define DC_FLABEL_Z(name, first) &&B_##name##_z,
+#define DC_FLABEL_Z(name, first) &&B_##name##_z, &&B_##name##_nz,
     static const void *const label[DC_OP_COUNT + 1] = {
         &&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
         DC_FUSED(DC_FLABEL_Z) &&B_end};
@@ -221,9 +221,15 @@ lookup:
         goto fused_taken;                                               \
     c->eip = eip0 + d->eoff + d->len + d->len2;                         \
     goto transfer_fall;                                                 \
-    B_##name##_z:                                                       \
+    B_##name##_z: /* JZ, JNZ: a 32-bit result */                        \
     first(c, d);                                                        \
-    if ((c->lf.res == 0) != (d->cc & 1)) /* JZ, JNZ: a 32-bit result */ \
+    if (c->lf.res == 0)                                                 \
+        goto fused_taken;                                               \
+    c->eip = eip0 + d->eoff + d->len + d->len2;                         \
+    goto transfer_fall;                                                 \
+    B_##name##_nz:                                                      \
+    first(c, d);                                                        \
+    if (c->lf.res != 0)                                                 \
         goto fused_taken;                                               \
     c->eip = eip0 + d->eoff + d->len + d->len2;                         \
     goto transfer_fall;
@@ -239,11 +245,11 @@ fused_taken:
          * their checks, which left the block or found them unchanged (DB_AFTER_MEM), and
          * the pair itself touches no memory. */
         uint64_t ic1 = ic0 + b->n;
-        c->eip = eip0;
         if (likely(ic1 + b->n <= limit)) {
-            ic0 = ic1;
+            ic0 = ic1; /* (c->eip is not read while the block runs: it is set on leaving) */
             goto again;
         }
+        c->eip = eip0;
         goto transfer_taken;
     }
     {

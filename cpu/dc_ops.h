@@ -150,13 +150,14 @@ DC_DEFINE_MEM(32)
     X(f_add_rr_jcc, d_add_rr) X(f_and_rr_jcc, d_and_rr) X(f_or_rr_jcc, d_or_rr)           \
     X(f_xor_rr_jcc, d_xor_rr) X(f_inc_r_jcc, d_inc_r) X(f_dec_r_jcc, d_dec_r)
 
-/* Each fused pair also comes as name_z, for a JZ or JNZ (cc 4 or 5): its condition is the
- * first instruction's 32-bit result alone, tested without looking at the lazy flags. */
+/* Each fused pair also comes as name_z for a JZ (cc 4) and name_nz for a JNZ (cc 5): the
+ * condition is the first instruction's 32-bit result alone, tested without looking at the
+ * lazy flags. */
 
 /* A handler's number (struct dinsn.op); DC_OP_miss and DC_OP_interp are the cache's own. */
 #define DC_ENUM(name) DC_OP_##name,
 #define DC_FENUM(name, first) DC_OP_##name,
-#define DC_FENUM_Z(name, first) DC_OP_##name##_z,
+#define DC_FENUM_Z(name, first) DC_OP_##name##_z, DC_OP_##name##_nz,
 enum dc_op {
     DC_OP_miss, DC_OP_interp, DC_HANDLERS(DC_ENUM) DC_FUSED(DC_FENUM) DC_FUSED(DC_FENUM_Z)
     DC_OP_COUNT
