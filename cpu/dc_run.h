@@ -1,0 +1,303 @@
+/* The block run loop's body (cpu/dc_exec.c has the overview), included there twice: as
+ * DC_RUN_NAME with DC_RUN_TOUCH 1 for replacement policies that want the code page's entry
+ * used again after a data access (LRU, PLRU: the MMU's touch_on_hit), and 0 for the others,
+ * which then test nothing about it after each record. Not a header of its own. */
+static void DC_RUN_NAME(struct cpu *c, uint64_t limit)
+{
+#define DC_LABEL(name) &&B_##name,
+#define DC_FLABEL(name, first) &&B_##name,
+#define DC_FLABEL_Z(name, first) &&B_##name##_z, &&B_##name##_nz,
+    static const void *const label[DC_OP_COUNT + 1] = {
+        &&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
+        DC_FUSED(DC_FLABEL_Z) &&B_end};
+#undef DC_LABEL
+#undef DC_FLABEL
+#undef DC_FLABEL_Z
+    struct dbtab *bt = ((struct dcache *)c->internal)->blocks;
+    struct mmu *m = c->mmu;
+    const bool touch = DC_RUN_TOUCH; /* m->touch_on_hit, which dc_run tested */
+    struct dblock *b, **link;
+    const struct dinsn *d;
+    const uint8_t *p;
+    uint32_t eip0, off0, epoch, pend;
+    uint64_t ic0, cseq;
+    int32_t code_tlb;
+
+outer:
+    if (c->icount >= limit || boundary_due(c)) {
+        m->watch_len = 0;
+        return;
+    }
+    {
+        const struct cpu_seg *cs = &c->seg[SEG_CS];
+        eip0 = c->eip;
+        off0 = cs->base + eip0 - c->fw_lin;
+        if (unlikely(!((uint64_t)off0 + 16 <= c->fw_n && cpu_fw_current(c) &&
+                       c->fw_limit == cs->limit && c->fw_cpl == c->cpl))) {
+            /* a new code page, or its TLB entry was evicted: translate it as the fetch
+             * would and go on here, or let the interpreter take this instruction */
+            if (!cpu_fw_possible(m) || !decode_reopen_window(c)) {
+                c->insn_eip = eip0;
+                cpu_exec_insn_decode(c);
+                c->icount++;
+                goto outer;
+            }
+            off0 = cs->base + eip0 - c->fw_lin;
+        }
+    }
+    dc_seg_forget(c);
+    epoch = c->fw_epoch;
+    pend = c->pending;
+    code_tlb = c->fw_tlb_index;
+    b = NULL;
+    link = NULL;
+
+lookup:
+    /* eip0/off0: the next instruction, with 16 bytes of the open window from it; b: a guess,
+     * link: where the guess came from */
+    p = c->fw_host + off0;
+    if (!b || !db_match(b, p)) {
+        b = db_slot(bt, p);
+        if (!db_match(b, p))
+            b = db_build(c, b, p, c->fw_n - off0);
+        if (link)
+            *link = b;
+    }
+    if (unlikely(b->n == 0)) {
+        /* an instruction for the interpreter (it may change anything the loop keeps) */
+        c->insn_eip = eip0;
+        cpu_exec_insn_decode(c);
+        c->icount++;
+        goto outer;
+    }
+    if (unlikely((uint64_t)off0 + b->span > c->fw_n || c->icount + b->n > limit)) {
+        /* one instruction on its own, then the checks of the outer part */
+        c->insn_eip = eip0;
+        cpu_exec_insn_cached(c);
+        c->icount++;
+        goto outer;
+    }
+    if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
+        mmu_tlb_touch(m, code_tlb);
+    ic0 = c->icount;
+    c->db_eip0 = eip0;
+    c->db_ic0 = ic0;
+    m->slow_seq = 0; /* "an access left the fast path since": tested for non-zero below */
+    cseq = m->code_seq;
+    m->watch_lo = (uintptr_t)p - 3; /* a write of up to 4 bytes that overlaps the block */
+    m->watch_len = b->nbytes + 3u;
+    d = b->d;
+    goto *label[d->op];
+
+/* Before a stack or control record: where it restarts (and what observers of its events
+ * see), where it goes on, what has retired. A data record sets none of it: nothing reads
+ * c->eip before it is done, and its accesses set insn_eip and icount themselves when they
+ * leave the fast path (dc_ops.h: dc_sync, from c->db_eip0/db_ic0). */
+#define DB_SYNC()                                       \
+    do {                                                \
+        uint32_t at = eip0 + d->eoff;                   \
+        c->insn_eip = at;                               \
+        c->eip = at + d->len;                           \
+        c->icount = ic0 + d->idx;                       \
+    } while (0)
+
+/* After a record that touched memory (not a control transfer): the code page's entry gets
+ * the next instruction's fetch use if another entry was used since (only LRU and PLRU
+ * look), unless the block ends here (the next block's entry does it, if the budget lets the
+ * next instruction run at all); if the access left the fast path, what it may have changed
+ * is checked before the next record. */
+#define DB_AFTER_MEM()                                                                   \
+    do {                                                                                 \
+        if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru && d[1].op != DB_OP_END)    \
+            mmu_tlb_touch(m, code_tlb);                                                  \
+        if (unlikely(m->slow_seq != 0)) {                                                \
+            m->slow_seq = 0;                                                             \
+            if (c->pending != pend)                                                      \
+                goto leave_after;                                                        \
+            if (m->code_seq != cseq) {                                                   \
+                if (!db_match(b, p))                                                     \
+                    goto leave_after;                                                    \
+                cseq = m->code_seq;                                                      \
+            }                                                                            \
+            if (m->epoch != epoch) {                                                     \
+                if (!cpu_fw_current(c))                                                  \
+                    goto leave_after;                                                    \
+                epoch = m->epoch;                                                        \
+            }                                                                            \
+        }                                                                                \
+    } while (0)
+
+#define DB_REG(name)        \
+    B_##name:               \
+    name(c, d);             \
+    d++;                    \
+    goto *label[d->op];
+#define DB_MEM(name)        \
+    B_##name:               \
+    name(c, d);             \
+    DB_AFTER_MEM();         \
+    d++;                    \
+    goto *label[d->op];
+/* The stack records: PUSH/POP/LEAVE go on within the block like memory records; the others
+ * (CALL, RET, indirect JMP and CALL) are control transfers that end it. */
+#define DB_STACK(name)                          \
+    B_##name:                                   \
+    DB_SYNC();                                  \
+    name(c, d);                                 \
+    if (db_ends_block(DC_OP_##name))            \
+        goto transfer_mem;                      \
+    DB_AFTER_MEM();                             \
+    d++;                                        \
+    goto *label[d->op];
+#define DB_JUMP(name)       \
+    B_##name:               \
+    DB_SYNC();              \
+    name(c, d);             \
+    goto transfer;
+    DC_REG_HANDLERS(DB_REG)
+    DC_MEM_HANDLERS(DB_MEM)
+    DC_STACK_HANDLERS(DB_STACK)
+    DC_JUMP_HANDLERS(DB_JUMP)
+#undef DB_REG
+#undef DB_MEM
+#undef DB_STACK
+#undef DB_JUMP
+
+/* A fused pair: the first instruction (register-only), the boundary (it retires), then the
+ * Jcc as its own instruction. */
+#define DB_FUSED(name, first)                                           \
+    B_##name:                                                           \
+    first(c, d);                                                        \
+    if (dc_cond(c, d->cc))                                              \
+        goto fused_taken;                                               \
+    c->eip = eip0 + d->eoff + d->len + d->len2;                         \
+    goto transfer_fall;                                                 \
+    B_##name##_z: /* JZ, JNZ: a 32-bit result */                        \
+    first(c, d);                                                        \
+    if (c->lf.res == 0)                                                 \
+        goto fused_taken;                                               \
+    c->eip = eip0 + d->eoff + d->len + d->len2;                         \
+    goto transfer_fall;                                                 \
+    B_##name##_nz:                                                      \
+    first(c, d);                                                        \
+    if (c->lf.res != 0)                                                 \
+        goto fused_taken;                                               \
+    c->eip = eip0 + d->eoff + d->len + d->len2;                         \
+    goto transfer_fall;
+    DC_FUSED(DB_FUSED)
+#undef DB_FUSED
+
+fused_taken:
+    if (b->loop) {
+        /* back to the block's own start, which is within the CS limit (it has just run
+         * and nothing in a block loads CS): again, without a lookup, if the budget holds
+         * another pass. Its bytes, the window and pending work are as they were at its
+         * start: every record that may have changed them (slow_seq moved) was followed by
+         * their checks, which left the block or found them unchanged (DB_AFTER_MEM), and
+         * the pair itself touches no memory. */
+        uint64_t ic1 = ic0 + b->n;
+        if (likely(ic1 + b->n <= limit)) {
+            ic0 = ic1; /* (c->eip is not read while the block runs: it is set on leaving) */
+            goto again;
+        }
+        c->eip = eip0;
+        goto transfer_taken;
+    }
+    {
+        /* the Jcc of a fused pair jumps: #GP(0) beyond the CS limit, as dc_jump */
+        uint32_t at = eip0 + d->eoff + d->len, target = at + d->len2 + d->imm;
+        if (unlikely(target > c->seg[SEG_CS].limit)) {
+            c->icount = ic0 + d->idx + 1;
+            c->insn_eip = at;
+            c->eip = at + d->len2;
+            cpu_raise(c, EXC_GP, 0);
+        }
+        c->eip = target;
+        goto transfer_taken;
+    }
+
+B_end:
+    /* the block ran to its end without a transfer: straight on */
+    c->icount = ic0 + b->n;
+    eip0 += b->nbytes;
+    c->eip = eip0;
+    off0 += b->nbytes;
+    link = &b->fall;
+    b = b->fall;
+    goto next;
+
+transfer_mem:
+    /* a control transfer that touched memory: the checks after a memory record first (its
+     * block ends here, so the block's bytes no longer matter) */
+    if (unlikely(m->slow_seq != 0)) {
+        if (c->pending != pend)
+            goto leave_transfer;
+        if (m->epoch != epoch) {
+            if (!cpu_fw_current(c))
+                goto leave_transfer;
+            epoch = m->epoch;
+        }
+    }
+transfer:
+    /* d: the block's last record, which has run; c->eip: where it went */
+    {
+        uint32_t next = eip0 + d->eoff + d->len + d->len2;
+        if (c->eip == next)
+            goto transfer_fall;
+        if (c->eip == next + d->imm)
+            goto transfer_taken;
+        c->icount = ic0 + b->n;
+        link = NULL; /* an indirect transfer: look the target up */
+        b = NULL;
+        goto transfer_to;
+    }
+transfer_fall:
+    c->icount = ic0 + b->n;
+    link = &b->fall;
+    b = b->fall;
+    goto transfer_to;
+transfer_taken:
+    c->icount = ic0 + b->n;
+    if (c->eip == eip0 && m->slow_seq == 0 && c->icount + b->n <= limit) {
+        /* a loop onto itself, and nothing has written into it since its bytes were last
+         * compared (such a write moves slow_seq): again, without the lookup */
+        ic0 = c->icount;
+    again:
+        /* the same block once more, from its first record; ic0: icount at its start (the
+         * code page's entry gets the first fetch's use, as on entry) */
+        c->db_ic0 = ic0;
+        if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
+            mmu_tlb_touch(m, code_tlb);
+        d = b->d;
+        goto *label[d->op];
+    }
+    link = &b->taken;
+    b = b->taken;
+transfer_to:
+    off0 += c->eip - eip0;
+    eip0 = c->eip;
+next:
+    if (unlikely(c->icount >= limit || (uint64_t)off0 + 16 > c->fw_n))
+        goto outer; /* the budget is spent, or the next instruction is not in the window */
+    goto lookup;
+
+leave_transfer:
+    c->icount = ic0 + b->n;
+    goto outer;
+leave_after:
+    /* something to look at after record d (it retired) */
+    c->icount = ic0 + d->idx + 1;
+    c->eip = eip0 + d->eoff + d->len;
+    goto outer;
+
+B_single:
+    /* not reached: a block holds neither of the single-record cache's own ops */
+    c->insn_eip = eip0 + d->eoff;
+    c->eip = c->insn_eip;
+    cpu_exec_insn_decode(c);
+    c->icount = ic0 + d->idx + 1;
+    goto outer;
+#undef DB_SYNC
+#undef DB_AFTER_MEM
+}
+
