@@ -10,31 +10,34 @@
 static inline __attribute__((always_inline)) uint32_t alu(struct cpu *c, unsigned op, unsigned sz, uint32_t a, uint32_t b,
                            struct cpu_lazyflags *lf)
 {
-    uint32_t r, kind, cf;
+    uint32_t r, kind, cf = 0;
     switch (op) {
     case 0: r = a + b; kind = LF_ADD; break;
     case 1: r = a | b; kind = LF_LOGIC; break;
-    case 2: cf = flags_cf(c) ? 1 : 0; r = a + b + cf; kind = cf ? LF_ADC : LF_ADD; break;
-    case 3: cf = flags_cf(c) ? 1 : 0; r = a - b - cf; kind = cf ? LF_SBB : LF_SUB; break;
+    case 2: cf = flags_cf(c) ? 1 : 0; r = a + b + cf; kind = LF_ADD; break;
+    case 3: cf = flags_cf(c) ? 1 : 0; r = a - b - cf; kind = LF_SUB; break;
     case 4: r = a & b; kind = LF_LOGIC; break;
     case 5: r = a - b; kind = LF_SUB; break;
     case 6: r = a ^ b; kind = LF_LOGIC; break;
     default: r = a - b; kind = LF_SUB; break;
     }
     r &= sz_mask(sz);
-    lf->op = LF_OP(kind, sz);
+    /* with a carry in, ADD becomes LF_ADC and SUB LF_SBB: one kind up, in both bytes */
+    _Static_assert(LF_ADC == LF_ADD + 1 && LF_SBB == LF_SUB + 1, "carry kinds follow");
+    lf->op = LF_OP(kind, sz) + cf * LF_OP(1, 0);
     lf->op1 = a;
     lf->op2 = b;
     lf->res = r;
     return r;
 }
 
-/* INC/DEC keep CF: it is captured into c->eflags before the lazy state is replaced. */
+/* INC/DEC keep CF: they record res and their kind, and leave the CF record (op1, op2 and
+ * the high byte of lf.op) to the instruction before (flags.h). Nothing is computed here:
+ * 'a', the operand, is not needed by any flag of INC/DEC. */
 static inline __attribute__((always_inline)) void set_incdec(struct cpu *c, bool dec, unsigned sz, uint32_t a, uint32_t r)
 {
-    uint32_t cf = flags_cf(c) ? FL_CF : 0;
-    c->eflags = (c->eflags & ~FL_CF) | cf;
-    flags_set(c, dec ? LF_DEC : LF_INC, sz, a, 1, r);
+    (void)a;
+    flags_set_incdec(c, dec ? LF_DEC : LF_INC, sz, r);
 }
 
 #endif

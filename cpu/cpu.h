@@ -102,7 +102,7 @@ typedef bool (*cpu_step_hook)(void *opaque, struct cpu *c);
 
 struct cpu_lazyflags {
     uint32_t res, op1, op2;
-    uint32_t op;      /* which operation produced res (cpu/flags.h) */
+    uint32_t op;      /* what produced res, and what op1/op2 give CF from (cpu/flags.h) */
 };
 
 struct cpu {

@@ -30,14 +30,14 @@ uint32_t flags_compute(const struct cpu_lazyflags *lf, uint32_t old)
         break;
     case LF_LOGIC:
         break;
-    case LF_INC:
-        f |= old & FL_CF;
+    case LF_INC: /* CF from the CF record: op1, op2 are its operands, not INC's */
+        f |= flags_cf_rec(LF_CF_REC(lf->op), lf->op1, lf->op2, old) ? FL_CF : 0;
         f |= (res & 0xF) == 0 ? FL_AF : 0;
         if (res == s)
             f |= FL_OF;
         break;
     case LF_DEC:
-        f |= old & FL_CF;
+        f |= flags_cf_rec(LF_CF_REC(lf->op), lf->op1, lf->op2, old) ? FL_CF : 0;
         f |= (res & 0xF) == 0xF ? FL_AF : 0;
         if (res == s - 1)
             f |= FL_OF;
@@ -59,6 +59,11 @@ uint32_t flags_compute(const struct cpu_lazyflags *lf, uint32_t old)
         break;
     }
     return f;
+}
+
+bool flags_cf_slow(const struct cpu *c)
+{
+    return flags_cf_rec(LF_CF_REC(c->lf.op), c->lf.op1, c->lf.op2, c->eflags);
 }
 
 static inline int32_t sext(uint32_t v, unsigned sz)
