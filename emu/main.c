@@ -79,7 +79,7 @@ static int die2(const char *msg)
 
 static void print_stats(const struct pc *pc)
 {
-    const struct mmu_tlb_stats *s = &pc->mmu.stats;
+    const struct mmu_tlb_stats st = mmu_stats(&pc->mmu), *s = &st;
     fprintf(stderr, "instructions: %llu\n", (unsigned long long)pc->cpu.icount);
     fprintf(stderr, "virtual time: %.3f ms (%.3f ms idle in HLT)\n", pc_now_ns(pc) / 1e6,
             pc->idle_ns / 1e6);

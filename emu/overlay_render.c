@@ -364,7 +364,7 @@ static void draw_tables(struct overlay *o, int y)
     }
     y += 4;
     struct mmu *m = c->mmu;
-    const struct mmu_tlb_stats *s = &m->stats;
+    const struct mmu_tlb_stats st = mmu_stats(m), *s = &st;
     double rate = s->lookups ? 100.0 * (double)s->hits / (double)s->lookups : 0.0;
     unsigned long long flushes = 0;
     for (int i = 0; i < PW_FLUSH_NCAUSES; i++)

@@ -70,7 +70,7 @@ static const char *const causes[PW_FLUSH_NCAUSES] = {"cr3", "invlpg", "task_swit
 
 void runstats_print(const struct runstats *s, FILE *out)
 {
-    const struct mmu_tlb_stats *t = &s->pc->mmu.stats;
+    const struct mmu_tlb_stats st = mmu_stats(&s->pc->mmu), *t = &st;
     uint64_t total = 0;
     for (int i = 0; i < RS_NKINDS; i++)
         total += s->faults[i];
@@ -99,7 +99,7 @@ int runstats_write_json(const struct runstats *s, const char *path)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    const struct mmu_tlb_stats *t = &s->pc->mmu.stats;
+    const struct mmu_tlb_stats st = mmu_stats(&s->pc->mmu), *t = &st;
     fprintf(f, "{\"instructions\": %llu, \"faults\": {", (unsigned long long)s->pc->cpu.icount);
     for (int i = 0; i < RS_NKINDS; i++)
         fprintf(f, "%s\"%s\": %llu", i ? ", " : "", runstats_kind_names[i], (unsigned long long)s->faults[i]);

@@ -93,7 +93,7 @@ void trace_sample(struct trace *t)
     uint64_t now = pc_now_ns(t->pc);
     if (now < t->next_sample_ns)
         return;
-    const struct mmu_tlb_stats *s = &t->pc->mmu.stats;
+    const struct mmu_tlb_stats st = mmu_stats(&t->pc->mmu), *s = &st;
     uint64_t dl = s->lookups - t->last_lookups, dh = s->hits - t->last_hits;
     char args[128];
     if (dl) {

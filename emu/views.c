@@ -188,7 +188,7 @@ void view_tlb(struct cpu *c, FILE *out)
 
 void view_tlbstats(struct cpu *c, FILE *out)
 {
-    const struct mmu_tlb_stats *s = &c->mmu->stats;
+    const struct mmu_tlb_stats st = mmu_stats(c->mmu), *s = &st;
     static const char *const causes[PW_FLUSH_NCAUSES] = {"CR3 write", "INVLPG", "task switch", "CR0", "CR4", "host"};
     double rate = s->lookups ? 100.0 * (double)s->hits / (double)s->lookups : 0;
     fprintf(out, "lookups %llu  hits %llu (%.2f%%)  misses %llu  walks %llu  fills %llu  evictions %llu\n",

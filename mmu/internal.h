@@ -238,6 +238,14 @@ static MMU_ALWAYS_INLINE int32_t mmu_tlb_lookup(const struct mmu *m, uint32_t li
  * entries keep their page when invalidated: the hash finds them by it.) */
 #define MMU_TLB_NO_PAGE 1u
 
+/* Sets tlb[idx].lin and its copy in tlb_lin (mmu.h): every write of an entry's lin. */
+static MMU_ALWAYS_INLINE void mmu_tlb_set_lin(struct mmu *m, uint32_t idx, uint32_t lin)
+{
+    m->tlb[idx].lin = lin;
+    if (idx < 64)
+        m->tlb_lin[idx] = lin;
+}
+
 /* Enters a translation (after a miss), evicting by policy when needed. Returns its index. */
 int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte);
 /* Publishes PW_EV_TLB_FILL or PW_EV_TLB_EVICT for entry e at (set, way). */
@@ -296,6 +304,13 @@ static MMU_ALWAYS_INLINE void mmu_tlb_evicted(struct mmu *m, const struct mmu_tl
         return;
     }
     mmu_fast_drop_data(m, e->lin, idx);
+}
+
+/* Do the entries of a set-associative TLB need their replacement stamps? Only LRU and FIFO
+ * choose by them: under RANDOM and PLRU a fill leaves the stamp and the clock alone. */
+static MMU_ALWAYS_INLINE bool mmu_tlb_stamps(const struct mmu *m)
+{
+    return m->cfg.policy == TLB_LRU || m->cfg.policy == TLB_FIFO;
 }
 
 /* The tree pseudo-LRU of a 4-way set (mmu_tlb_plru_victim/use with ways = 4, written out):
@@ -374,11 +389,12 @@ static MMU_ALWAYS_INLINE int32_t mmu_tlb_fill_inline(struct mmu *m, uint32_t lin
         m->tlb_valid |= 1ull << idx;
         m->tlb_mirror[idx] = 0;
     }
-    e->lin = lin;
+    mmu_tlb_set_lin(m, (uint32_t)idx, lin);
     e->phys = phys & PAGE_MASK;
     e->pte = pte;
     e->valid = true;
-    e->stamp = ++m->tick;
+    if (mmu_tlb_stamps(m))
+        e->stamp = ++m->tick;
     if (m->plru)
         mmu_tlb_plru_use(m, set, way);
     m->tlb_mru = idx;

@@ -25,7 +25,7 @@
 #define QUICK_EVENTS \
     (PW_EV_BIT(PW_EV_WALK) | PW_EV_BIT(PW_EV_TLB_FILL) | PW_EV_BIT(PW_EV_TLB_EVICT))
 
-/* Is the page-aligned, A20-masked frame plain RAM (phys_ram_direct's test)? */
+/* Is the page-aligned frame plain RAM (phys_ram_direct's test with A20 on, as q_on has it)? */
 static MMU_ALWAYS_INLINE bool quick_ram(const struct mmu *m, uint32_t frame)
 {
     return frame < m->q_ram_limit && frame - PHYS_HOLE_START >= PHYS_HOLE_END - PHYS_HOLE_START;
@@ -42,17 +42,18 @@ void mmu_quick_refresh(struct mmu *m)
     m->q_ptab = (const uint8_t *)quick_no_table;
     m->q_cr3 = m->cr3;
     m->q_gen = p->gen;
-    m->q_a20 = p->a20 ? ~0u : ~(1u << 20);
     m->q_ram_limit = p->win_over_ram ? 0 : p->ram_size;
     m->q_ram = p->ram;
     m->q_frame_flags = p->frame_flags;
-    m->q_set_mask = m->cfg.sets - 1;
+    m->q_set16 = (m->cfg.sets - 1) << 4;
     /* q_full: tlb_valid with every entry valid under RANDOM (so one compare tests both in
      * the usual state), a value tlb_valid never takes under the other policies (which
      * therefore need fewer than 64 entries here) */
     bool random = m->cfg.policy == TLB_RANDOM;
     m->q_full = !random ? ~0ull : m->tlb_n >= 64 ? ~0ull : (1ull << m->tlb_n) - 1;
-    m->q_on = m->paging && m->cfg.mode == TLB_SETASSOC && m->cfg.ways == 4 &&
+    /* A20 off (real-mode wrap-around) is left to the general path: the common case then
+     * needs no address mask */
+    m->q_on = m->paging && p->a20 && m->cfg.mode == TLB_SETASSOC && m->cfg.ways == 4 &&
               mmu_tlb_masked(m) && (random || m->tlb_n < 64) && !m->tlb_check &&
               !(m->events && (m->events->mask & QUICK_EVENTS)) && m->q_hooked;
     m->q_pd = m->q_on ? phys_ram_direct(p, m->cr3 & PAGE_MASK, PAGE_SIZE) : NULL;
@@ -64,7 +65,7 @@ void mmu_quick_new_cr3(struct mmu *m)
         mmu_quick_refresh(m);
         return;
     }
-    uint32_t pd = m->cr3 & PAGE_MASK & m->q_a20;
+    uint32_t pd = m->cr3 & PAGE_MASK; /* q_on: A20 on */
     m->q_cr3 = m->cr3;
     m->q_pd = m->q_on && quick_ram(m, pd) ? m->q_ram + pd : NULL;
 }
@@ -80,12 +81,20 @@ static MMU_ALWAYS_INLINE uint64_t quick_key(uint32_t page, int32_t idx)
 #endif
 }
 
-/* Empties fast slot g if it mirrors the entry and page of key (mmu_fast_drop1). */
-static MMU_ALWAYS_INLINE void quick_drop1(struct mmu_fast *g, uint64_t key)
+/* Sixteen times the set of lin: the byte offset of its four tags in tlb_lin (and four times
+ * its first entry's index). */
+static MMU_ALWAYS_INLINE uintptr_t quick_set16(const struct mmu *m, uint32_t lin)
 {
-    uint64_t head;
-    memcpy(&head, g, sizeof head);
-    if (head == key)
+    return (lin >> (PAGE_SHIFT - 4)) & m->q_set16;
+}
+
+/* Empties fast slot g if it mirrors the entry that holds page (mmu_fast_drop1). In a
+ * set-associative TLB a page is in one entry at most, and a slot is dropped whenever its
+ * entry stops holding its page (eviction, drop, flush, a refresh for D), so a slot with the
+ * page's tag mirrors that entry: the tag alone tells. */
+static MMU_ALWAYS_INLINE void quick_drop1(struct mmu_fast *g, uint32_t page)
+{
+    if (g->tag == page)
         g->tag = MMU_FAST_EMPTY;
 }
 
@@ -95,6 +104,9 @@ static MMU_ALWAYS_INLINE void quick_slot(struct mmu_fast *g, uint64_t key, uintp
     memcpy(g, &key, sizeof key);
     g->addend = addend;
 }
+
+/* tlb_mirror's bits (access kind * 2 + user) of the supervisor's read and write slots. */
+#define QUICK_MIRROR_SV_DATA (1u << (PW_ACC_READ * 2) | 1u << (PW_ACC_WRITE * 2))
 
 /* The way a fill of a full set replaces under RANDOM: xorshift32, as mmu_tlb_pick_victim. */
 static MMU_ALWAYS_INLINE unsigned quick_random4(struct mmu *m)
@@ -153,12 +165,12 @@ static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_a
     if (acc != PW_ACC_FETCH && !MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size))
         return false; /* the access crosses a page */
 
-    /* The set: a tag equal to the page is a valid entry (invalid ones hold MMU_TLB_NO_PAGE),
-     * that is a TLB hit, which the general path handles. */
+    /* The set (its four tags, contiguous in tlb_lin): a tag equal to the page is a valid
+     * entry (invalid ones hold MMU_TLB_NO_PAGE), that is a TLB hit, which the general path
+     * handles. */
     uint32_t page = lin & PAGE_MASK;
-    const struct mmu_tlb_entry *e = &m->tlb[((lin >> PAGE_SHIFT) & m->q_set_mask) * 4];
-    if (!MMU_LIKELY(e[0].lin != page && e[1].lin != page && e[2].lin != page &&
-                    e[3].lin != page))
+    const uint32_t *t = (const uint32_t *)((const uint8_t *)m->tlb_lin + quick_set16(m, lin));
+    if (!MMU_LIKELY(t[0] != page && t[1] != page && t[2] != page && t[3] != page))
         return false;
 
     /* The walk (walk.c's rules), with nothing to set. A PDE equal to the last one that
@@ -169,7 +181,7 @@ static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_a
     memcpy(&pde, pd + 4 * (size_t)(lin >> 22), 4);
     const uint8_t *ptab = m->q_ptab;
     if (!MMU_LIKELY(pde == m->q_pde)) {
-        uint32_t table = pde & PAGE_MASK & m->q_a20;
+        uint32_t table = pde & PAGE_MASK;
         if ((pde & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || !quick_ram(m, table))
             return false;
         ptab = m->q_ram + table;
@@ -184,7 +196,7 @@ static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_a
 
     /* The frame: plain RAM that host_page() would hand out for this access (quick_ram with
      * the hole test in the frame's flags). */
-    uint32_t fa = pte & PAGE_MASK & m->q_a20;
+    uint32_t fa = pte & PAGE_MASK;
     if (!MMU_LIKELY(fa < m->q_ram_limit))
         return false;
     uint8_t fl = m->q_frame_flags[fa >> PAGE_SHIFT];
@@ -215,19 +227,13 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
                                            enum quick_state state, unsigned valid,
                                            bool miss_entry)
 {
-    /* Plain adds through a pointer the compiler cannot see through: a merged vector add of
-     * neighbouring counters costs registers and stalls on store forwarding. */
-    struct mmu_tlb_stats *st = &m->stats;
-    st->lookups++;
-    st->misses++;
-    MMU_SCALAR(st);
-    st->walks++;
-    MMU_SCALAR(st);
-    st->fills++;
+    /* One count: the lookup, miss, walk, fill and eviction are derived from it (mmu.h,
+     * q_free; mmu_get_stats). */
     m->q_count++;
 
     /* The victim: a free way of the set (lowest first), else by policy. */
-    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
+    uintptr_t set16 = quick_set16(m, lin);
+    unsigned set = (unsigned)(set16 >> 4);
     uintptr_t idx; /* the entry's index, full width: it indexes arrays */
     uint64_t tlb_valid = m->tlb_valid;
     unsigned way;
@@ -246,28 +252,34 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
         if (m->plru) /* the filled way becomes the set's most recent (not under RANDOM) */
             m->plru[set] = mmu_plru4_use(m->plru[set], way);
     }
-    idx = set * 4 + way;
+    idx = (set16 >> 2) + way;
     if (state != QUICK_FREE && MMU_LIKELY(valid == 0xFu)) {
         QUICK_PHASE(lin, idx);
-        /* mmu_tlb_evicted for a masked TLB: the four data slots of the old page, and the
-         * two fetch slots and the epoch only when a fetch slot mirrored it */
-        uint32_t old_page = m->tlb[idx].lin;
-        uint64_t old_key = quick_key(old_page, (int32_t)idx);
+        /* mmu_tlb_evicted for a masked TLB: the slots of the old page that tlb_mirror says
+         * may mirror it (only the supervisor's read and write slots, usually), and the epoch
+         * only when a fetch slot may have */
+        uint32_t old_page = m->tlb_lin[idx];
+        unsigned mir = m->tlb_mirror[idx];
         struct mmu_fast *g = mmu_fast_slot(m, 0, 0, old_page);
         MMU_SCALAR(g); /* one base for the six slots */
-        m->stats.evictions++;
-        quick_drop1(g, old_key);
-        quick_drop1(g + MMU_FAST_SIZE, old_key);
-        quick_drop1(g + 2 * MMU_FAST_SIZE, old_key);
-        quick_drop1(g + 3 * MMU_FAST_SIZE, old_key);
-        if (!MMU_LIKELY(!(m->tlb_mirror[idx] & MMU_MIRROR_FETCH))) {
-            quick_drop1(g + 4 * MMU_FAST_SIZE, old_key);
-            quick_drop1(g + 5 * MMU_FAST_SIZE, old_key);
-            m->epoch++;
-            if (miss_entry && acc == PW_ACC_READ) /* mmu_read_miss did not move it (mmu.h) */
-                m->slow_seq++;
+        if (MMU_LIKELY(!(mir & ~QUICK_MIRROR_SV_DATA))) {
+            quick_drop1(g, old_page);
+            quick_drop1(g + 2 * MMU_FAST_SIZE, old_page);
+        } else {
+            quick_drop1(g, old_page);
+            quick_drop1(g + MMU_FAST_SIZE, old_page);
+            quick_drop1(g + 2 * MMU_FAST_SIZE, old_page);
+            quick_drop1(g + 3 * MMU_FAST_SIZE, old_page);
+            if (mir & MMU_MIRROR_FETCH) {
+                quick_drop1(g + 4 * MMU_FAST_SIZE, old_page);
+                quick_drop1(g + 5 * MMU_FAST_SIZE, old_page);
+                m->epoch++;
+                if (miss_entry && acc == PW_ACC_READ) /* mmu_read_miss did not move it */
+                    m->slow_seq++;
+            }
         }
     } else {
+        m->q_free++; /* no eviction (see mmu_get_stats) */
         m->tlb_valid = tlb_valid | 1ull << idx;
         m->tlb[idx].valid = true; /* an evicted entry was valid already */
     }
@@ -276,9 +288,11 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
     /* The entry, the most recent of its set. */
     struct mmu_tlb_entry *e = &m->tlb[idx];
     e->lin = lin & PAGE_MASK;
+    m->tlb_lin[idx] = lin & PAGE_MASK;
     e->phys = cpte & PAGE_MASK;
     e->pte = cpte & ~QUICK_NO_WRITE;
-    e->stamp = ++m->tick;
+    if (state != QUICK_FULL_RANDOM && mmu_tlb_stamps(m)) /* (internal.h) */
+        e->stamp = ++m->tick;
     m->tlb_mru = (int32_t)idx;
     QUICK_FENCE();
 
@@ -328,8 +342,7 @@ static MMU_ALWAYS_INLINE bool quick_miss(struct mmu *m, uint32_t lin, bool user,
 /* The set's valid bits when the TLB is not full under RANDOM (see quick_commit). */
 static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t lin)
 {
-    unsigned set = (lin >> PAGE_SHIFT) & m->q_set_mask;
-    return (unsigned)(m->tlb_valid >> (set * 4)) & 0xFu;
+    return (unsigned)(m->tlb_valid >> (quick_set16(m, lin) >> 2)) & 0xFu;
 }
 
 /* The commit when a full set must give up an entry under a policy other than RANDOM, out
@@ -480,10 +493,7 @@ const uint8_t *mmu_fetch_ptr(struct mmu *m, uint32_t lin, bool user, uint32_t *a
     }
     *avail = PAGE_SIZE - (lin & ~PAGE_MASK);
     /* mmu_fast_use, with the replacement bookkeeping by a tail call */
-    uint64_t tlb_hit = f->tlb_index >= 0;
-    m->stats.lookups += tlb_hit;
-    MMU_SCALAR(tlb_hit);
-    m->stats.hits += tlb_hit;
+    m->fast_hits++;
     const uint8_t *h = (const uint8_t *)(uintptr_t)(lin + f->addend);
     if (!MMU_LIKELY(!m->touch_on_hit || f->tlb_index == m->tlb_mru))
         return fetch_touch(m, f->tlb_index, h);

@@ -147,9 +147,27 @@ void mmu_invlpg(struct mmu *m, uint32_t lin)
     count_flush(m, PW_FLUSH_INVLPG, lin & PAGE_MASK, idx >= 0);
 }
 
+/* The slow paths' counts plus the hot paths' (struct mmu: fast_hits, q_count, q_free). A
+ * common-case miss is one lookup, miss, walk and fill, and an eviction unless it found a
+ * free way; a fast hit with paging on is one lookup and hit. */
 void mmu_get_stats(const struct mmu *m, struct mmu_tlb_stats *out)
 {
     *out = m->stats;
+    uint64_t off = m->fast_off_hits + (m->paging ? 0 : m->fast_hits - m->fast_off_at);
+    uint64_t fast = m->fast_hits - off;
+    out->lookups += fast + m->q_count;
+    out->hits += fast;
+    out->misses += m->q_count;
+    out->walks += m->q_count;
+    out->fills += m->q_count;
+    out->evictions += m->q_count - m->q_free;
+}
+
+struct mmu_tlb_stats mmu_stats(const struct mmu *m)
+{
+    struct mmu_tlb_stats s;
+    mmu_get_stats(m, &s);
+    return s;
 }
 
 void mmu_set_cr0(struct mmu *m, bool pg, bool wp)
@@ -158,6 +176,12 @@ void mmu_set_cr0(struct mmu *m, bool pg, bool wp)
     if (pg == m->paging && wp_eff == m->wp)
         return;
     uint32_t n = mmu_tlb_drop_all(m);
+    if (pg != m->paging) { /* the fast hits of paging-off slots are no lookups (mmu.h) */
+        if (pg)
+            m->fast_off_hits += m->fast_hits - m->fast_off_at;
+        else
+            m->fast_off_at = m->fast_hits;
+    }
     m->paging = pg;
     m->wp = wp_eff;
     mmu_fast_clear(m); /* paging-off slots (linear = physical) go too */

@@ -81,7 +81,8 @@ struct mmu_tlb_entry {
     uint32_t lin;    /* page-aligned; valid when 'valid' */
     uint32_t phys;   /* page-aligned physical frame */
     uint32_t pte;    /* PTE as cached: frame | P | A | D | RW&US combined with the PDE */
-    uint64_t stamp;  /* replacement-policy bookkeeping (LRU time, FIFO order) */
+    uint64_t stamp;  /* replacement-policy bookkeeping (LRU time, FIFO order; left alone
+                        under RANDOM and PLRU) */
     bool valid;
 };
 
@@ -127,8 +128,12 @@ struct mmu {
                                   code-page pointer must come from a fetch slot, so an
                                   eviction that bumps nothing cannot concern it. */
 
-    struct mmu_tlb_stats stats; /* always up to date, fast-path hits included */
-    uint64_t slow_hits;        /* the part of stats.hits that took the slow path */
+    /* The counts of the slow paths (the general path, and the CPU's bulk hits). Read the
+     * statistics with mmu_stats() or mmu_get_stats(), which add what the hot paths count
+     * in fields of their own (fast_hits, q_count, q_free below), not from here. Code
+     * outside mmu/ may add to stats.lookups and stats.hits together (bulk hits). */
+    struct mmu_tlb_stats stats;
+    uint64_t slow_hits;        /* the TLB hits that took the slow path */
     struct mmu_fault fault;    /* the last refused access */
 
     /* Who is running, for stale-use reports; set by the CPU. May be NULL. */
@@ -154,18 +159,22 @@ struct mmu {
      * its four data slots and does not bump the epoch (see epoch above). */
 #define MMU_MIRROR_FETCH 0x30u
     uint8_t tlb_mirror[64];
+    /* tlb_lin[i] == tlb[i].lin for i < 64 (MMU_TLB_NO_PAGE when invalid), kept by
+     * mmu_tlb_set_lin: the four tags of a 4-way set in 16 contiguous bytes, for the
+     * common-case miss's hit test. Meaningful for TLBs that tlb_valid covers. */
+    uint32_t tlb_lin[64];
     /* What the common-case TLB miss (mmu/miss.c) needs from CR3 and the bus, recomputed on
      * CR3 writes, bus changes (phys->changed), CR0 and TLB geometry changes, --tlb-check
      * changes (mmu_set_tlb_check) and subscriptions (events->changed). */
     uint32_t q_cr3, q_gen;
-    uint32_t q_set_mask;       /* cfg.sets - 1 */
+    uint32_t q_set16;          /* (cfg.sets - 1) * 16: lin >> 8 & q_set16 is the byte offset
+                                  of lin's set in tlb_lin (mmu/miss.c, quick_set16) */
     uint64_t q_full;           /* tlb_valid when every entry is valid under RANDOM; under
                                   other policies a value it never takes (mmu/miss.c) */
-    bool q_on;                 /* the common case may apply: paging on, TLB 4-way
+    bool q_on;                 /* the common case may apply: paging on, A20 on, TLB 4-way
                                   set-associative of <= 64 entries, --tlb-check off, nobody
                                   subscribed to walk/fill/evict events, and this MMU holds
                                   the bus's and the event bus's change hooks */
-    uint32_t q_a20;            /* the A20 gate as an address mask */
     uint32_t q_ram_limit;      /* plain RAM lies below this, outside the hole (0: a window
                                   covers some RAM, decode everything the long way) */
     const uint8_t *q_pd;       /* host address of the page directory, NULL when the common
@@ -173,8 +182,8 @@ struct mmu {
                                   the miss path's one entry test */
     uint8_t *q_ram;            /* phys->ram and phys->frame_flags */
     const uint8_t *q_frame_flags;
-    uint64_t q_count;          /* misses the common path served (tests, profiling; not part
-                                  of the statistics, which count every miss alike) */
+    uint64_t q_count;          /* misses the common path served: their share of the
+                                  statistics (mmu_get_stats) */
     uint32_t q_pde;            /* the PDE value last found with P and A set and its table in
                                   plain RAM (0 when none) ... */
     const uint8_t *q_ptab;     /* ... and the host address of that table (of a zeroed table
@@ -190,7 +199,8 @@ struct mmu {
      * except a read miss served by the common case (mmu/miss.c) that evicted no entry a
      * fetch slot mirrored: it changed the TLB and the fast slots, nothing else. It also
      * moves when a fast write lands within [watch_lo, watch_lo + watch_len) of host memory
-     * (the bytes of the running block). */
+     * (the bytes of the running block). "Moves" is an increment; the CPU's block loop sets
+     * it to 0 when a block starts and after each check, and tests it for non-zero. */
     uint64_t slow_seq;
     uintptr_t watch_lo, watch_len;
     /* code_seq moves when guest memory may have been written: a slow write, a fast write
@@ -198,6 +208,17 @@ struct mmu {
      * A bit, a device frame); not for a read miss that walked without writing anything
      * (mmu/miss.c's common case). The CPU compares its block's bytes again only then. */
     uint64_t code_seq;
+
+    /* The hot paths' counts, from which mmu_get_stats() derives the statistics (so that a
+     * fast hit adds to one counter and a common-case miss to one, q_count above):
+     *  - fast_hits: every fast hit, paging on or off; the hits with paging off (slots that
+     *    mirror no TLB entry, which are no TLB lookup) are those between a CR0.PG clear
+     *    and the next set, which mmu_set_cr0 accumulates: fast_off_hits (closed intervals)
+     *    and fast_off_at (fast_hits when PG was last cleared). A PG change empties the
+     *    fast table, so no slot of one kind is ever hit in the other mode.
+     *  - q_free: common-case misses that filled a free way (the others evicted one). */
+    uint64_t fast_hits, fast_off_hits, fast_off_at;
+    uint64_t q_free;
 };
 
 int mmu_init(struct mmu *m, struct phys *phys, struct pw_events *events, int cpu_model,
@@ -216,8 +237,9 @@ void mmu_flush_fast(struct mmu *m);
 /* Turns --tlb-check on or off at any time (the checker must see every hit, so the fast
  * table is not used while it is on). */
 void mmu_set_tlb_check(struct mmu *m, bool on);
-/* A copy of the statistics (m->stats may also be read directly). */
+/* The statistics (m->stats holds only the slow paths' part: see struct mmu). */
 void mmu_get_stats(const struct mmu *m, struct mmu_tlb_stats *out);
+struct mmu_tlb_stats mmu_stats(const struct mmu *m);
 
 /* The general, always-correct access path. size 1, 2 or 4; lin may cross a page: both pages
  * are translated and checked before any byte is read or written. Returns false with
@@ -262,7 +284,7 @@ static inline struct mmu_fast *mmu_fast_slot(struct mmu *m, int acc, bool user, 
 }
 
 /* A fast hit: one compare of the page tag (MMU_FAST_EMPTY never matches an aligned page)
- * with the page of the access's last byte, two counters. The slot is the one of lin's page
+ * with the page of the access's last byte, one counter. The slot is the one of lin's page
  * and holds only tags of pages with that index, so an access of 1..4096 bytes that crosses
  * into the next page (or wraps at 4 GiB) compares with a tag that cannot be there: the one
  * compare is the tag test and the bound check at once. Re-using the entry used last needs no
@@ -275,11 +297,9 @@ static inline bool mmu_fast_match(const struct mmu_fast *f, uint32_t lin, unsign
 
 static inline uint8_t *mmu_fast_use(struct mmu *m, struct mmu_fast *f, uint32_t lin)
 {
-    /* A TLB hit when the slot mirrors an entry; paging-off slots (index -1) are no lookup. */
-    uint64_t tlb_hit = f->tlb_index >= 0;
-    m->stats.lookups += tlb_hit;
-    MMU_SCALAR(tlb_hit); /* two plain adds: a merged 16-byte vector add stalls on forwarding */
-    m->stats.hits += tlb_hit;
+    /* A TLB lookup and hit when the slot mirrors an entry (paging on), none with paging off:
+     * one count here, told apart by mmu_get_stats (struct mmu, fast_hits). */
+    m->fast_hits++;
     if (m->touch_on_hit && f->tlb_index != m->tlb_mru) /* the constant test first */
         mmu_tlb_touch(m, f->tlb_index);
     return (uint8_t *)(uintptr_t)(lin + f->addend);

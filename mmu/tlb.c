@@ -60,7 +60,7 @@ int mmu_tlb_alloc(struct mmu *m, const struct mmu_tlb_config *cfg)
         if (!m->tlb)
             return -1;
         for (unsigned i = 0; i < m->tlb_n; i++)
-            m->tlb[i].lin = MMU_TLB_NO_PAGE;
+            mmu_tlb_set_lin(m, i, MMU_TLB_NO_PAGE);
         if (cfg->policy == TLB_PLRU) {
             m->plru = calloc(cfg->sets, 1);
             if (!m->plru)
@@ -281,7 +281,7 @@ int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte)
         ix->pos[idx] = h;
     }
     struct mmu_tlb_entry *e = &m->tlb[idx];
-    e->lin = lin;
+    mmu_tlb_set_lin(m, (uint32_t)idx, lin);
     e->phys = phys & PAGE_MASK;
     e->pte = pte;
     e->valid = true;
@@ -300,7 +300,7 @@ void mmu_tlb_drop(struct mmu *m, int32_t idx)
     mmu_fast_drop_entry(m, idx);
     m->tlb[idx].valid = false;
     if (m->cfg.mode == TLB_SETASSOC)
-        m->tlb[idx].lin = MMU_TLB_NO_PAGE;
+        mmu_tlb_set_lin(m, (uint32_t)idx, MMU_TLB_NO_PAGE);
     if (mmu_tlb_masked(m))
         m->tlb_valid &= ~(1ull << idx);
     if (m->tlb_mru == idx)
@@ -326,7 +326,7 @@ uint32_t mmu_tlb_drop_all(struct mmu *m)
             for (int k = 0; k < 6; k++)
                 f[k * MMU_FAST_SIZE].tag = MMU_FAST_EMPTY;
             m->tlb[i].valid = false;
-            m->tlb[i].lin = MMU_TLB_NO_PAGE;
+            mmu_tlb_set_lin(m, (uint32_t)i, MMU_TLB_NO_PAGE);
             n++;
         }
         m->tlb_valid = 0;
@@ -346,7 +346,7 @@ uint32_t mmu_tlb_drop_all(struct mmu *m)
             mmu_fast_drop(m, m->tlb[i].lin, (int32_t)i);
         m->tlb[i].valid = false;
         if (m->cfg.mode == TLB_SETASSOC)
-            m->tlb[i].lin = MMU_TLB_NO_PAGE;
+            mmu_tlb_set_lin(m, i, MMU_TLB_NO_PAGE);
     }
     if (bulk)
         mmu_fast_clear(m);

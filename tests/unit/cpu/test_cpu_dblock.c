@@ -178,9 +178,9 @@ static void run_tlb_off_walks(void)
     };
     const struct mmu_tlb_config off = {.mode = TLB_OFF};
     struct tmach *t = paged_at(0x2000, code, sizeof code, &off);
-    uint64_t w0 = t->mmu.stats.walks;
+    uint64_t w0 = mmu_stats(&t->mmu).walks;
     CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
-    CHECK_EQ(t->mmu.stats.walks - w0, 5 + 1); /* five fetches, one read */
+    CHECK_EQ(mmu_stats(&t->mmu).walks - w0, 5 + 1); /* five fetches, one read */
     tm_free(t);
 }
 

@@ -1035,7 +1035,8 @@ static bool same(struct mach *a, struct mach *b, bool all_ram, bool repl, uint64
             what = "segment register";
     if (!what && memcmp(a->t->phys.ram, b->t->phys.ram, all_ram ? TM_RAM : CMP_LOW) != 0)
         what = "memory";
-    if (!what && memcmp(&ma->stats, &mb->stats, sizeof ma->stats) != 0)
+    const struct mmu_tlb_stats sa = mmu_stats(ma), sb = mmu_stats(mb);
+    if (!what && memcmp(&sa, &sb, sizeof sa) != 0)
         what = "mmu statistics";
     if (!what && (ma->tlb_n != mb->tlb_n || ma->rng != mb->rng))
         what = "tlb size/rng";
@@ -1070,10 +1071,8 @@ static bool same(struct mach *a, struct mach *b, bool all_ram, bool repl, uint64
         fprintf(stderr, "  lookups %" PRIu64 "/%" PRIu64 " hits %" PRIu64 "/%" PRIu64 " misses %" PRIu64
                 "/%" PRIu64 " walks %" PRIu64 "/%" PRIu64 " fills %" PRIu64 "/%" PRIu64 " evictions %" PRIu64
                 "/%" PRIu64 " page faults %" PRIu64 "/%" PRIu64 "\n",
-                ma->stats.lookups, mb->stats.lookups, ma->stats.hits, mb->stats.hits,
-                ma->stats.misses, mb->stats.misses, ma->stats.walks, mb->stats.walks,
-                ma->stats.fills, mb->stats.fills, ma->stats.evictions, mb->stats.evictions,
-                ma->stats.page_faults, mb->stats.page_faults);
+                sa.lookups, sb.lookups, sa.hits, sb.hits, sa.misses, sb.misses, sa.walks, sb.walks,
+                sa.fills, sb.fills, sa.evictions, sb.evictions, sa.page_faults, sb.page_faults);
     return false;
 }
 
@@ -1219,9 +1218,10 @@ static void repro_tlb_off(void)
     for (int i = 0; i < 3; i++)
         cpu_step(&b->cpu);
     CHECK(b->cpu.halted);
-    printf("repro tlb off: walks cpu_run %" PRIu64 ", cpu_step %" PRIu64 "\n", a->mmu.stats.walks, b->mmu.stats.walks);
-    CHECK_EQ(a->mmu.stats.walks, b->mmu.stats.walks);
-    CHECK_EQ(a->mmu.stats.lookups, b->mmu.stats.lookups);
+    struct mmu_tlb_stats sa = mmu_stats(&a->mmu), sb = mmu_stats(&b->mmu);
+    printf("repro tlb off: walks cpu_run %" PRIu64 ", cpu_step %" PRIu64 "\n", sa.walks, sb.walks);
+    CHECK_EQ(sa.walks, sb.walks);
+    CHECK_EQ(sa.lookups, sb.lookups);
     tm_free(a);
     tm_free(b);
 }

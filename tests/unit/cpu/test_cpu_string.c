@@ -282,16 +282,18 @@ static void chunk_run(const struct chunk_case *k, bool check, uint32_t regs[9], 
     cpu_write_cr(c, 3, 0x300000);
     cpu_write_cr(c, 0, c->cr0 | CR0_PG);
     mmu_set_tlb_check(&t->mmu, check);
-    uint64_t l0 = t->mmu.stats.lookups, h0 = t->mmu.stats.hits, m0 = t->mmu.stats.misses;
+    struct mmu_tlb_stats s0 = mmu_stats(&t->mmu);
+    uint64_t l0 = s0.lookups, h0 = s0.hits, m0 = s0.misses;
     uint64_t i0 = c->icount;
     CHECK_EQ(tm_run(t, 100000), CPU_STOP_HALT);
     st[3] = c->icount - i0;
     mmu_set_tlb_check(&t->mmu, false);
     memcpy(regs, c->gpr, 8 * sizeof regs[0]);
     regs[8] = cpu_get_eflags(c);
-    st[0] = t->mmu.stats.lookups - l0;
-    st[1] = t->mmu.stats.hits - h0;
-    st[2] = t->mmu.stats.misses - m0;
+    struct mmu_tlb_stats s1 = mmu_stats(&t->mmu);
+    st[0] = s1.lookups - l0;
+    st[1] = s1.hits - h0;
+    st[2] = s1.misses - m0;
     phys_read_block(&t->phys, 0x200000, mem, 0x10000);
     cpu_write_cr(c, 0, c->cr0 & ~CR0_PG);
 }

@@ -135,7 +135,7 @@ static void same_machine(struct fx *x, struct fx *y, int k)
     CHECK_EQ(x->c.cr2, y->c.cr2);
     CHECK_EQ(x->c.cr3, y->c.cr3);
     CHECK(memcmp(x->p.ram, y->p.ram, x->p.ram_size) == 0);
-    const struct mmu_tlb_stats *a = &x->m.stats, *b = &y->m.stats;
+    const struct mmu_tlb_stats sa = mmu_stats(&x->m), sb = mmu_stats(&y->m), *a = &sa, *b = &sb;
     CHECK_EQ(a->lookups, b->lookups);
     CHECK_EQ(a->hits, b->hits);
     CHECK_EQ(a->misses, b->misses);

@@ -54,9 +54,9 @@ static void test_flush_clears(const struct mmu_tlb_config *cfg, unsigned npages,
         valid += mmu_tlb_peek(&f.mmu, LIN0 + i * PAGE_SIZE) != NULL;
     for (unsigned i = 0; i < npages; i++)
         fx_map(&f, LIN0 + i * PAGE_SIZE, FRAME_B + i * PAGE_SIZE, PTE_P | PTE_RW | PTE_US, 0);
-    uint64_t flushed = f.mmu.stats.flushed[PW_FLUSH_CR3];
+    uint64_t flushed = mmu_stats(&f.mmu).flushed[PW_FLUSH_CR3];
     mmu_set_cr3(&f.mmu, FX_CR3, PW_FLUSH_CR3);
-    CHECK_EQ(f.mmu.stats.flushed[PW_FLUSH_CR3] - flushed, valid);
+    CHECK_EQ(mmu_stats(&f.mmu).flushed[PW_FLUSH_CR3] - flushed, valid);
     CHECK_EQ(fast_slots_in_use(&f.mmu), 0);
     for (unsigned i = 0; i < npages; i++) {
         CHECK(mmu_tlb_peek(&f.mmu, LIN0 + i * PAGE_SIZE) == NULL);
@@ -83,9 +83,9 @@ static void test_paging_off_slots_survive(void)
     CHECK_EQ(s->tag, 0x30000u);
     mmu_set_cr3(&f.mmu, FX_CR3, PW_FLUSH_CR3);
     CHECK_EQ(s->tag, 0x30000u);
-    uint64_t lookups = f.mmu.stats.lookups;
+    uint64_t lookups = mmu_stats(&f.mmu).lookups;
     CHECK(mmu_read32(&f.mmu, 0x30020, false, &v));
-    CHECK_EQ(f.mmu.stats.lookups, lookups); /* paging off: no TLB lookup is counted */
+    CHECK_EQ(mmu_stats(&f.mmu).lookups, lookups); /* paging off: no TLB lookup is counted */
     fx_free(&f);
 }
 
@@ -120,12 +120,12 @@ static void test_victims(void)
         CHECK(mmu_read32(&f.mmu, LIN0 + k * 8 * PAGE_SIZE, false, &v));
         CHECK_EQ(entry_of(&f, LIN0 + k * 8 * PAGE_SIZE), (int)k);
     }
-    CHECK_EQ(f.mmu.stats.evictions, 0);
+    CHECK_EQ(mmu_stats(&f.mmu).evictions, 0);
     /* A hole at way 2 is taken before any eviction. */
     mmu_invlpg(&f.mmu, LIN0 + 2 * 8 * PAGE_SIZE);
     CHECK(mmu_read32(&f.mmu, LIN0 + 4 * 8 * PAGE_SIZE, false, &v));
     CHECK_EQ(entry_of(&f, LIN0 + 4 * 8 * PAGE_SIZE), 2);
-    CHECK_EQ(f.mmu.stats.evictions, 0);
+    CHECK_EQ(mmu_stats(&f.mmu).evictions, 0);
     /* Now full: each new page replaces way xorshift32(state) mod 4, in sequence. */
     uint32_t x = 12345;
     for (unsigned k = 5; k < 40; k++) {
@@ -134,7 +134,7 @@ static void test_victims(void)
         CHECK(mmu_read32(&f.mmu, lin, false, &v));
         CHECK_EQ(entry_of(&f, lin), (int)(x % 4));
     }
-    CHECK_EQ(f.mmu.stats.evictions, 35);
+    CHECK_EQ(mmu_stats(&f.mmu).evictions, 35);
     /* After a full flush the set is empty again: way 0 first. */
     mmu_set_cr3(&f.mmu, FX_CR3, PW_FLUSH_CR3);
     CHECK(mmu_read32(&f.mmu, LIN0, false, &v));

@@ -64,13 +64,13 @@ static void test_stale(int model, const struct mmu_tlb_config *cfg, bool expect_
     /* The kernel changes the PTE and forgets to invalidate. */
     fx_map(&f, L, F2, PTE_P | PTE_RW | PTE_US, 0);
     CHECK_EQ(rd(&f, L), expect_stale ? 0x1111u : 0x2222u);
-    CHECK_EQ(f.mmu.stats.stale_uses, 0); /* nobody was checking */
+    CHECK_EQ(mmu_stats(&f.mmu).stale_uses, 0); /* nobody was checking */
 
     mmu_set_tlb_check(&f.mmu, true);
     eip = 0x5678;
     CHECK_EQ(rd(&f, L), expect_stale ? 0x1111u : 0x2222u); /* still used */
     CHECK_EQ(rd(&f, L), expect_stale ? 0x1111u : 0x2222u);
-    CHECK_EQ(f.mmu.stats.stale_uses, expect_stale ? 2u : 0u);
+    CHECK_EQ(mmu_stats(&f.mmu).stale_uses, expect_stale ? 2u : 0u);
     CHECK_EQ(r.n[PW_EV_TLB_STALE], expect_stale ? 2 : 0);
     if (expect_stale) {
         const struct pw_event *e = &r.last[PW_EV_TLB_STALE];
@@ -88,9 +88,9 @@ static void test_stale(int model, const struct mmu_tlb_config *cfg, bool expect_
     else
         mmu_set_cr3(&f.mmu, FX_CR3, PW_FLUSH_CR3);
     CHECK_EQ(rd(&f, L), 0x2222);
-    uint64_t stale = f.mmu.stats.stale_uses;
+    uint64_t stale = mmu_stats(&f.mmu).stale_uses;
     CHECK_EQ(rd(&f, L), 0x2222);
-    CHECK_EQ(f.mmu.stats.stale_uses, stale);
+    CHECK_EQ(mmu_stats(&f.mmu).stale_uses, stale);
 
     /* Now unmap it without invalidating: the stale entry still translates, checker reports
      * current_pte = 0. */
@@ -122,9 +122,9 @@ static void test_dirty(void)
     const struct mmu_tlb_entry *e = mmu_tlb_peek(&f.mmu, L);
     CHECK(e != NULL);
     CHECK_EQ(e ? e->pte & PTE_D : 1, 0);
-    uint64_t walks = f.mmu.stats.walks;
+    uint64_t walks = mmu_stats(&f.mmu).walks;
     CHECK(mmu_write32(&f.mmu, L + 8, true, 0xD1D1));
-    CHECK_EQ(f.mmu.stats.walks, walks + 1); /* went back to the tables */
+    CHECK_EQ(mmu_stats(&f.mmu).walks, walks + 1); /* went back to the tables */
     CHECK_EQ(fx_rd32(&f, fx_pte_addr(L)) & (PTE_A | PTE_D), PTE_A | PTE_D);
     e = mmu_tlb_peek(&f.mmu, L);
     CHECK_EQ(e ? e->pte & PTE_D : 0, PTE_D);
@@ -133,7 +133,7 @@ static void test_dirty(void)
     fx_wr32(&f, fx_pte_addr(L), F1 | PTE_P | PTE_RW | PTE_US | PTE_A);
     CHECK(mmu_write32(&f.mmu, L + 8, true, 0xD2D2));
     CHECK(mmu_write32(&f.mmu, L + 12, true, 0xD3D3));
-    CHECK_EQ(f.mmu.stats.walks, walks + 1);
+    CHECK_EQ(mmu_stats(&f.mmu).walks, walks + 1);
     CHECK_EQ(fx_rd32(&f, fx_pte_addr(L)) & PTE_D, 0);
 
     /* The re-walk for D uses the tables as they are now: a PTE moved to another frame since
@@ -195,9 +195,9 @@ static uint32_t victim_after_touch(enum mmu_tlb_policy pol)
     policy_fx(&f, &r, pol, 0);
     for (int i = 0; i < 4; i++)
         rd(&f, page(i));
-    uint64_t hits = f.mmu.stats.hits, slow = f.mmu.slow_hits;
+    uint64_t hits = mmu_stats(&f.mmu).hits, slow = f.mmu.slow_hits;
     rd(&f, page(0));
-    CHECK_EQ(f.mmu.stats.hits, hits + 1);
+    CHECK_EQ(mmu_stats(&f.mmu).hits, hits + 1);
     CHECK_EQ(f.mmu.slow_hits, slow); /* it really took the fast path */
     CHECK_EQ(r.nevict, 0);
     rd(&f, page(4));
@@ -246,6 +246,18 @@ static void test_policies(void)
     CHECK_EQ(r.evict_lin[2], page(1));
     fx_free(&f);
 
+    /* FIFO, longer: 0 1 2 3 | 4 -> evicts 0 | 2 (a hit does not count) | 5 -> evicts 1, 6
+     * -> evicts 2, the oldest fills left (the fill stamps; RANDOM and PLRU do not need them) */
+    policy_fx(&f, &r, TLB_FIFO, 0);
+    int fseq[] = { 0, 1, 2, 3, 4, 2, 5, 6 };
+    for (unsigned i = 0; i < sizeof fseq / sizeof fseq[0]; i++)
+        rd(&f, page(fseq[i]));
+    CHECK_EQ(r.nevict, 3);
+    CHECK_EQ(r.evict_lin[0], page(0));
+    CHECK_EQ(r.evict_lin[1], page(1));
+    CHECK_EQ(r.evict_lin[2], page(2));
+    fx_free(&f);
+
     /* Random: victims follow xorshift32 from the seed, and two runs agree. */
     uint32_t x = 77;
     policy_fx(&f, &r, TLB_RANDOM, 77);
@@ -271,7 +283,7 @@ static void test_policies(void)
     for (uint32_t i = 0; i < 1000; i++)
         rd(&f, L + i * PAGE_SIZE);
     CHECK_EQ(r.nevict, 0);
-    CHECK_EQ(f.mmu.stats.fills, 1000);
+    CHECK_EQ(mmu_stats(&f.mmu).fills, 1000);
     int present = 0;
     for (uint32_t i = 0; i < 1000; i++)
         present += mmu_tlb_peek(&f.mmu, L + i * PAGE_SIZE) != NULL;
@@ -282,7 +294,7 @@ static void test_policies(void)
     rd(&f, L + 5 * PAGE_SIZE);
     CHECK(mmu_tlb_peek(&f.mmu, L + 5 * PAGE_SIZE) != NULL);
     mmu_set_cr3(&f.mmu, FX_CR3, PW_FLUSH_CR3);
-    CHECK_EQ(f.mmu.stats.flushed[PW_FLUSH_CR3], 1000);
+    CHECK_EQ(mmu_stats(&f.mmu).flushed[PW_FLUSH_CR3], 1000);
     CHECK(mmu_tlb_peek(&f.mmu, L) == NULL);
     rd(&f, L + 7 * PAGE_SIZE);
     CHECK(mmu_tlb_peek(&f.mmu, L + 7 * PAGE_SIZE) != NULL);
@@ -302,8 +314,8 @@ static void test_events(void)
         fx_map(&f, page(i), F1, PTE_P | PTE_RW | PTE_US, 0);
     fx_paging_on(&f, false);
     CHECK_EQ(r.n[PW_EV_TLB_FLUSH], 2); /* the CR3 write and CR0.PG, both with nothing to drop */
-    CHECK_EQ(f.mmu.stats.flushes[PW_FLUSH_CR0], 1);
-    CHECK_EQ(f.mmu.stats.flushes[PW_FLUSH_CR3], 1);
+    CHECK_EQ(mmu_stats(&f.mmu).flushes[PW_FLUSH_CR0], 1);
+    CHECK_EQ(mmu_stats(&f.mmu).flushes[PW_FLUSH_CR3], 1);
 
     for (int i = 0; i < 6; i++) /* 6 pages in a 4-entry TLB: 2 evictions */
         rd(&f, page(i));
@@ -336,21 +348,21 @@ static void test_events(void)
     CHECK_EQ(r.last[PW_EV_TLB_FLUSH].flush.lin, page(5));
     mmu_invlpg(&f.mmu, page(5));
     CHECK_EQ(r.last[PW_EV_TLB_FLUSH].flush.entries, 0);
-    CHECK_EQ(f.mmu.stats.flushes[PW_FLUSH_INVLPG], 2);
-    CHECK_EQ(f.mmu.stats.flushed[PW_FLUSH_INVLPG], 1);
+    CHECK_EQ(mmu_stats(&f.mmu).flushes[PW_FLUSH_INVLPG], 2);
+    CHECK_EQ(mmu_stats(&f.mmu).flushed[PW_FLUSH_INVLPG], 1);
 
     mmu_set_cr3(&f.mmu, FX_CR3, PW_FLUSH_TASK_SWITCH);
     CHECK_EQ(r.last[PW_EV_TLB_FLUSH].flush.cause, PW_FLUSH_TASK_SWITCH);
     CHECK_EQ(r.last[PW_EV_TLB_FLUSH].flush.entries, 3);
-    CHECK_EQ(f.mmu.stats.flushed[PW_FLUSH_TASK_SWITCH], 3);
+    CHECK_EQ(mmu_stats(&f.mmu).flushed[PW_FLUSH_TASK_SWITCH], 3);
     /* After the flush the fast path must not hit: the next read walks. */
-    uint64_t walks = f.mmu.stats.walks;
+    uint64_t walks = mmu_stats(&f.mmu).walks;
     rd(&f, page(4));
-    CHECK_EQ(f.mmu.stats.walks, walks + 1);
+    CHECK_EQ(mmu_stats(&f.mmu).walks, walks + 1);
 
     /* CR0.WP change on a 486 flushes; on a 386 it is not even a change. */
     mmu_set_cr0(&f.mmu, true, true);
-    CHECK_EQ(f.mmu.stats.flushes[PW_FLUSH_CR0], 2);
+    CHECK_EQ(mmu_stats(&f.mmu).flushes[PW_FLUSH_CR0], 2);
     CHECK(f.mmu.wp);
 
     /* Page faults are published with CR2 and the error code. */
@@ -359,7 +371,7 @@ static void test_events(void)
     CHECK_EQ(r.n[PW_EV_PAGE_FAULT], 1);
     CHECK_EQ(r.last[PW_EV_PAGE_FAULT].pf.lin, page(7) + 0x10);
     CHECK_EQ(r.last[PW_EV_PAGE_FAULT].pf.err, PF_ERR_W);
-    CHECK_EQ(f.mmu.stats.page_faults, 1);
+    CHECK_EQ(mmu_stats(&f.mmu).page_faults, 1);
     CHECK(r.last[PW_EV_WALK].walk.fault);
     CHECK_EQ(r.last[PW_EV_WALK].walk.err, PF_ERR_W);
     fx_free(&f);
@@ -369,7 +381,7 @@ static void test_events(void)
     fx_paging_on(&g, false);
     mmu_set_cr0(&g.mmu, true, true);
     CHECK(!g.mmu.wp);
-    CHECK_EQ(g.mmu.stats.flushes[PW_FLUSH_CR0], 1);
+    CHECK_EQ(mmu_stats(&g.mmu).flushes[PW_FLUSH_CR0], 1);
     fx_free(&g);
 }
 
@@ -382,14 +394,38 @@ static void test_paging_off_stats(void)
     for (int i = 0; i < 5; i++)
         CHECK(mmu_read32(&f.mmu, 0x5000, false, &v));
     CHECK_EQ(mmu_fast_slot(&f.mmu, PW_ACC_READ, false, 0x5000)->tag, 0x5000); /* fast */
-    CHECK_EQ(f.mmu.stats.lookups, 0);
-    CHECK_EQ(f.mmu.stats.hits, 0);
+    CHECK_EQ(mmu_stats(&f.mmu).lookups, 0);
+    CHECK_EQ(mmu_stats(&f.mmu).hits, 0);
     fx_map(&f, L, F1, PTE_P | PTE_RW | PTE_US, 0);
     fx_paging_on(&f, false);
     struct mmu_tlb_stats s;
     mmu_get_stats(&f.mmu, &s);
     CHECK_EQ(s.lookups, 0);
     CHECK_EQ(s.hits, 0);
+    /* Fast hits are counted once, paging on or off (mmu.h, fast_hits); the statistics count
+     * those made with paging on only, over any number of PG changes. */
+    for (int round = 0; round < 3; round++) {
+        struct mmu_tlb_stats s0 = mmu_stats(&f.mmu);
+        uint64_t fast0 = f.mmu.fast_hits;
+        for (int i = 0; i < 7; i++)
+            CHECK(mmu_read32(&f.mmu, L, false, &v)); /* a miss, then six fast hits */
+        struct mmu_tlb_stats s1 = mmu_stats(&f.mmu);
+        CHECK_EQ(f.mmu.fast_hits - fast0, 6);
+        CHECK_EQ(s1.lookups - s0.lookups, 7);
+        CHECK_EQ(s1.hits - s0.hits, 6);
+        CHECK_EQ(s1.misses - s0.misses, 1);
+        CHECK_EQ(s1.hits, 6u * (round + 1)); /* all of them, and no paging-off one */
+        mmu_set_cr0(&f.mmu, false, false); /* paging off: these hits are no lookups */
+        s0 = mmu_stats(&f.mmu);
+        for (int i = 0; i < 4 + round; i++)
+            CHECK(mmu_read32(&f.mmu, 0x5000, false, &v));
+        s1 = mmu_stats(&f.mmu);
+        CHECK_EQ(s1.lookups, s0.lookups);
+        CHECK_EQ(s1.hits, s0.hits);
+        CHECK(f.mmu.fast_hits - fast0 > 6 + 2); /* they took the fast path */
+        mmu_set_cr0(&f.mmu, true, false);
+        CHECK_EQ(mmu_stats(&f.mmu).hits, 6u * (round + 1)); /* the change counts nothing */
+    }
     fx_free(&f);
 }
 
@@ -409,18 +445,18 @@ static void test_reconfig(void)
     CHECK_EQ(mmu_set_tlb_config(&f.mmu, &bad), -1);
     CHECK(mmu_tlb_peek(&f.mmu, page(1)) != NULL); /* a refused config changes nothing */
     CHECK_EQ(mmu_set_tlb_config(&f.mmu, &ideal), 0);
-    CHECK_EQ(f.mmu.stats.flushes[PW_FLUSH_API], 1);
-    CHECK_EQ(f.mmu.stats.flushed[PW_FLUSH_API], 4);
+    CHECK_EQ(mmu_stats(&f.mmu).flushes[PW_FLUSH_API], 1);
+    CHECK_EQ(mmu_stats(&f.mmu).flushed[PW_FLUSH_API], 4);
     CHECK(mmu_tlb_peek(&f.mmu, page(1)) == NULL);
     CHECK_EQ(rd(&f, page(1)), 0x4242);
     CHECK_EQ(rd(&f, page(1)), 0x4242);
     CHECK(mmu_tlb_peek(&f.mmu, page(1)) != NULL);
     struct mmu_tlb_config off = { .mode = TLB_OFF };
     CHECK_EQ(mmu_set_tlb_config(&f.mmu, &off), 0);
-    uint64_t walks = f.mmu.stats.walks;
+    uint64_t walks = mmu_stats(&f.mmu).walks;
     CHECK_EQ(rd(&f, page(1)), 0x4242);
     CHECK_EQ(rd(&f, page(1)), 0x4242);
-    CHECK_EQ(f.mmu.stats.walks, walks + 2); /* off: every access walks */
+    CHECK_EQ(mmu_stats(&f.mmu).walks, walks + 2); /* off: every access walks */
     fx_free(&f);
 }
 
