@@ -326,11 +326,8 @@ bool mmu_write_miss8(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss16(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss32(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 
-/* The accessors: a fast hit, else the miss entry. The halves are there for a caller that
- * has something to do only on a miss (cpu/dc_ops.h: say where a fault would restart): the
- * hit functions return false, having changed nothing, when the fast slot does not hold the
- * access. A fast write into [watch_lo, watch_lo + watch_len) moves slow_seq and code_seq. */
-/* A write through a write slot that matched (mmu_fast_match): the store and the watch. */
+/* A write through a write slot that matched (mmu_fast_match): the store, and the watch of
+ * the running block's bytes (slow_seq and code_seq move when it lands there). */
 #define MMU_DEFINE_STORE(bits)                                                             \
     static inline void mmu_fast_store##bits(struct mmu *m, struct mmu_fast *f, uint32_t lin, \
                                             uint##bits##_t v)                              \
@@ -347,6 +344,10 @@ MMU_DEFINE_STORE(16)
 MMU_DEFINE_STORE(32)
 #undef MMU_DEFINE_STORE
 
+/* The accessors: a fast hit, else the miss entry. The halves are there for a caller that
+ * has something to do only on a miss (cpu/dc_ops.h: say where a fault would restart): the
+ * hit functions return false, having changed nothing, when the fast slot does not hold the
+ * access. A fast write into [watch_lo, watch_lo + watch_len) moves slow_seq and code_seq. */
 #define MMU_DEFINE_RW(bits)                                                                \
     static inline bool mmu_read_hit##bits(struct mmu *m, uint32_t lin, bool user,          \
                                           uint##bits##_t *v)                               \
