@@ -153,12 +153,21 @@ static inline __attribute__((always_inline)) uint32_t string_chunk(struct cpu *c
         const uint8_t *d = (const uint8_t *)(uintptr_t)(dlin + fd->addend);
         uint32_t a = c->gpr[R_EAX] & sz_mask(sz), b = 0, k = 0;
         bool want_eq = i->rep == 0xF3; /* REPE: go on while equal */
-        for (;;) {
-            b = ld(d, size);
-            k++;
-            if ((a == b) != want_eq || k == n)
-                break;
-            d += st;
+        if (size == 1 && !want_eq) {
+            /* REPNE SCASB (a bitmap scan, as 0.11's get_free_page): up to the first byte
+             * equal to AL, in the scan's direction, which the C library finds */
+            const uint8_t *lo = down ? d - (n - 1) : d;
+            const uint8_t *hit = down ? memrchr(lo, (int)a, n) : memchr(lo, (int)a, n);
+            k = hit ? (uint32_t)(down ? d - hit : hit - d) + 1 : n;
+            b = *(down ? d - (k - 1) : d + (k - 1));
+        } else {
+            for (;;) {
+                b = ld(d, size);
+                k++;
+                if ((a == b) != want_eq || k == n)
+                    break;
+                d += st;
+            }
         }
         chunk_use(c, fd, dlin, k);
         flags_set(c, LF_SUB, sz, a, b, (a - b) & sz_mask(sz));
