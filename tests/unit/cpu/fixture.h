@@ -115,6 +115,35 @@ static inline void tm_flat32(struct tmach *t, uint32_t eip)
     c->gpr[R_ESP] = 0x90000;
 }
 
+/* Ring-3 flat segments in the GDT (0x18 code, 0x20 data, DPL 3) and a 32-bit TSS at tss
+ * (selector 0x28 in TR; ESP0 0x80000, SS0 0x10) for the stack switch into CPL 0 handlers.
+ * After tm_flat32. */
+static inline void tm_ring3_gdt(struct tmach *t, uint32_t tss)
+{
+    struct cpu *c = &t->cpu;
+    tm_wr32(t, TM_GDT + 24, 0x0000FFFF);
+    tm_wr32(t, TM_GDT + 28, 0x00CFFB00);
+    tm_wr32(t, TM_GDT + 32, 0x0000FFFF);
+    tm_wr32(t, TM_GDT + 36, 0x00CFF300);
+    tm_wr32(t, TM_GDT + 40, (tss << 16) | 0x67);
+    tm_wr32(t, TM_GDT + 44, 0x00008B00);
+    c->gdtr.limit = 47;
+    tm_wr32(t, tss + 4, 0x80000); /* esp0 */
+    tm_wr32(t, tss + 8, 0x10);    /* ss0 */
+    c->tr = (struct cpu_seg){.sel = 0x28, .base = tss, .limit = 0x67, .attr = 0x8B, .valid = true};
+}
+
+/* CPL 3 with tm_ring3_gdt's flat segments loaded (selectors 0x1B, 0x23) and ESP = esp. */
+static inline void tm_enter_ring3(struct tmach *t, uint32_t esp)
+{
+    struct cpu *c = &t->cpu;
+    for (int s = 0; s < 6; s++)
+        c->seg[s] = (struct cpu_seg){.sel = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3, .valid = true};
+    c->seg[SEG_CS] = (struct cpu_seg){.sel = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB, .valid = true};
+    c->gpr[R_ESP] = esp;
+    cpu_mode_changed(c);
+}
+
 /* Page tables mapping the first 4 MiB one to one (directory at pd, table at pt, every entry
  * present and writable), for tests that then change single entries. */
 static inline void tm_identity_tables(struct tmach *t, uint32_t pd, uint32_t pt)

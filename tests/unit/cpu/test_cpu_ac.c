@@ -9,21 +9,12 @@
 #define TSS 0x4000u
 #define DATA 0x1000u
 
-/* Ring-3 flat segments (GDT 0x18 code, 0x20 data) and a TSS (0x28) for the stack switch. */
+/* Ring-3 flat segments and a TSS for the stack switch (fixture.h: tm_ring3_gdt). */
 static void setup(struct tmach *t, bool am, bool ac, bool ring3, uint32_t addr)
 {
     struct cpu *c = &t->cpu;
     tm_flat32(t, CODE);
-    tm_wr32(t, TM_GDT + 24, 0x0000FFFF);
-    tm_wr32(t, TM_GDT + 28, 0x00CFFB00);
-    tm_wr32(t, TM_GDT + 32, 0x0000FFFF);
-    tm_wr32(t, TM_GDT + 36, 0x00CFF300);
-    tm_wr32(t, TM_GDT + 40, (TSS << 16) | 0x67);
-    tm_wr32(t, TM_GDT + 44, 0x00008B00);
-    c->gdtr.limit = 47;
-    tm_wr32(t, TSS + 4, 0x80000); /* esp0 */
-    tm_wr32(t, TSS + 8, 0x10);    /* ss0 */
-    c->tr = (struct cpu_seg){.sel = 0x28, .base = TSS, .limit = 0x67, .attr = 0x8B, .valid = true};
+    tm_ring3_gdt(t, TSS);
     tm_set_gate(t, EXC_AC, HANDLER);
     /* mov eax, [addr]; jmp $ */
     uint8_t code[] = {0x8B, 0x05, (uint8_t)addr, (uint8_t)(addr >> 8), (uint8_t)(addr >> 16), (uint8_t)(addr >> 24),
@@ -33,13 +24,8 @@ static void setup(struct tmach *t, bool am, bool ac, bool ring3, uint32_t addr)
     tm_load(t, HANDLER, &hlt, 1);
     tm_wr32(t, DATA, 0x44332211);
     tm_wr32(t, DATA + 4, 0x88776655);
-    if (ring3) {
-        for (int s = 0; s < 6; s++)
-            c->seg[s] = (struct cpu_seg){.sel = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3, .valid = true};
-        c->seg[SEG_CS] = (struct cpu_seg){.sel = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB, .valid = true};
-        c->gpr[R_ESP] = 0x70000;
-        cpu_mode_changed(c);
-    }
+    if (ring3)
+        tm_enter_ring3(t, 0x70000);
     if (am)
         c->cr0 |= CR0_AM;
     cpu_set_eflags(c, 0x2 | (ac ? FL_AC : 0));

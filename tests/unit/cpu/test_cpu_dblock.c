@@ -291,16 +291,7 @@ static void run_user_after_supervisor(void)
         tm_wr32(t, PAGED_PT + 4 * 0x6F, 0x6F000 | 7);   /* the CPL 3 stack */
         tm_wr32(t, PAGED_PT + 4 * 0x41, 0x41000 | 7);   /* (%esi) */
         tm_wr32(t, PAGED_PT + 4 * 0x40, v == 0 ? 0x40000 | 3 : 0x40000 | 5);
-        tm_wr32(t, TM_GDT + 24, 0x0000FFFF);            /* 18: CPL 3 code, 20: data, 28: TSS */
-        tm_wr32(t, TM_GDT + 28, 0x00CFFB00);
-        tm_wr32(t, TM_GDT + 32, 0x0000FFFF);
-        tm_wr32(t, TM_GDT + 36, 0x00CFF300);
-        tm_wr32(t, TM_GDT + 40, (tss << 16) | 0x67);
-        tm_wr32(t, TM_GDT + 44, 0x00008B00);
-        c->gdtr.limit = 47;
-        tm_wr32(t, tss + 4, 0x80000);
-        tm_wr32(t, tss + 8, 0x10);
-        c->tr = (struct cpu_seg){.sel = 0x28, .base = tss, .limit = 0x67, .attr = 0x8B, .valid = true};
+        tm_ring3_gdt(t, tss);
         tm_load(t, handler, (const uint8_t[]){0xF4}, 1);
         tm_set_gate(t, EXC_PF, handler);
         tm_wr32(t, 0x40000, 0x1234);
@@ -312,11 +303,7 @@ static void run_user_after_supervisor(void)
         uint32_t stored = v == 0 ? 0x1234u : 0x5678u;
         CHECK_EQ(tm_rd32(t, 0x40004), stored);
         c->gpr[R_EAX] = 0; /* (no write to guest memory here: it would empty the fast tables) */
-        for (int s = 0; s < 6; s++)
-            c->seg[s] = (struct cpu_seg){.sel = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3, .valid = true};
-        c->seg[SEG_CS] = (struct cpu_seg){.sel = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB, .valid = true};
-        cpu_mode_changed(c);
-        c->gpr[R_ESP] = 0x70000;
+        tm_enter_ring3(t, 0x70000);
         c->eip = 0x2000;
         CHECK_EQ(tm_run(t, 10), CPU_STOP_HALT);
         CHECK_EQ(c->eip, handler + 1);

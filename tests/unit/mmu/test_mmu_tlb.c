@@ -209,6 +209,21 @@ static uint32_t victim_after_touch(enum mmu_tlb_policy pol)
     return v;
 }
 
+/* Reads the pages of seq in order on policy_fx's TLB under pol: exactly three evictions,
+ * of the pages evicted[0..2] in that order. */
+static void check_evictions(enum mmu_tlb_policy pol, const int *seq, unsigned n, const int *evicted)
+{
+    struct fx f;
+    struct rec r;
+    policy_fx(&f, &r, pol, 0);
+    for (unsigned i = 0; i < n; i++)
+        rd(&f, page(seq[i]));
+    CHECK_EQ(r.nevict, 3);
+    for (int k = 0; k < 3; k++)
+        CHECK_EQ(r.evict_lin[k], page(evicted[k]));
+    fx_free(&f);
+}
+
 static void test_policies(void)
 {
     /* LRU: P0 was used last of P0..P3 apart from... order of last use P1 P2 P3 P0: P1 goes. */
@@ -220,44 +235,20 @@ static void test_policies(void)
     CHECK_EQ(victim_after_touch(TLB_PLRU), page(2));
 
     /* A longer LRU sequence: uses 0 1 2 3 2 0 | miss 4 -> evict 1 | 3 5 -> evict 2 | 6 -> 0 */
-    struct fx f;
-    struct rec r;
-    policy_fx(&f, &r, TLB_LRU, 0);
-    int seq[] = { 0, 1, 2, 3, 2, 0, 4, 3, 5, 6 };
-    for (unsigned i = 0; i < sizeof seq / sizeof seq[0]; i++)
-        rd(&f, page(seq[i]));
-    CHECK_EQ(r.nevict, 3);
-    CHECK_EQ(r.evict_lin[0], page(1));
-    CHECK_EQ(r.evict_lin[1], page(2));
-    CHECK_EQ(r.evict_lin[2], page(0));
-    fx_free(&f);
-
-    /* PLRU, longer: 0 1 2 3 | 4 -> evicts 0 (way 0); 5 -> root now left... */
-    policy_fx(&f, &r, TLB_PLRU, 0);
-    int pseq[] = { 0, 1, 2, 3, 4, 5, 6 };
-    for (unsigned i = 0; i < sizeof pseq / sizeof pseq[0]; i++)
-        rd(&f, page(pseq[i]));
-    /* After 0..3 (ways 0..3): victim way 0 (P0). P4 into way 0 -> points right, away from
-     * way 0 in the left pair; right pair's bit points away from way 3: way 2 (P2). P5 into
-     * way 2 -> root left, left pair points to way 1 (P1). */
-    CHECK_EQ(r.nevict, 3);
-    CHECK_EQ(r.evict_lin[0], page(0));
-    CHECK_EQ(r.evict_lin[1], page(2));
-    CHECK_EQ(r.evict_lin[2], page(1));
-    fx_free(&f);
-
+    static const int lseq[] = {0, 1, 2, 3, 2, 0, 4, 3, 5, 6};
+    check_evictions(TLB_LRU, lseq, sizeof lseq / sizeof lseq[0], (const int[]){1, 2, 0});
+    /* PLRU, longer: after 0..3 (ways 0..3): victim way 0 (P0). P4 into way 0 -> points
+     * right, away from way 0 in the left pair; right pair's bit points away from way 3: way 2
+     * (P2). P5 into way 2 -> root left, left pair points to way 1 (P1). */
+    static const int pseq[] = {0, 1, 2, 3, 4, 5, 6};
+    check_evictions(TLB_PLRU, pseq, sizeof pseq / sizeof pseq[0], (const int[]){0, 2, 1});
     /* FIFO, longer: 0 1 2 3 | 4 -> evicts 0 | 2 (a hit does not count) | 5 -> evicts 1, 6
      * -> evicts 2, the oldest fills left (the fill stamps; RANDOM and PLRU do not need them) */
-    policy_fx(&f, &r, TLB_FIFO, 0);
-    int fseq[] = { 0, 1, 2, 3, 4, 2, 5, 6 };
-    for (unsigned i = 0; i < sizeof fseq / sizeof fseq[0]; i++)
-        rd(&f, page(fseq[i]));
-    CHECK_EQ(r.nevict, 3);
-    CHECK_EQ(r.evict_lin[0], page(0));
-    CHECK_EQ(r.evict_lin[1], page(1));
-    CHECK_EQ(r.evict_lin[2], page(2));
-    fx_free(&f);
+    static const int fseq[] = {0, 1, 2, 3, 4, 2, 5, 6};
+    check_evictions(TLB_FIFO, fseq, sizeof fseq / sizeof fseq[0], (const int[]){0, 1, 2});
 
+    struct fx f;
+    struct rec r;
     /* Random: victims follow xorshift32 from the seed, and two runs agree. */
     uint32_t x = 77;
     policy_fx(&f, &r, TLB_RANDOM, 77);
