@@ -68,7 +68,7 @@ static inline struct mmu_fast *dc_fast_slot(struct cpu *c, int acc, uint32_t lin
                 return v;                                                                   \
             }                                                                               \
             dc_sync(c, d);                                                                  \
-            uint64_t r = mmu_read_miss##bits(c->mmu, lin, c->dc_user);                      \
+            uint64_t r = c->dc_rmiss[(bits) / 16](c->mmu, lin); /* 0, 1, 2: 8, 16, 32 */     \
             if (unlikely(r & MMU_MISS_FAULT))                                               \
                 cpu_raise_pf(c);                                                            \
             return (uint##bits##_t)r;                                                       \

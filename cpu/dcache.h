@@ -109,6 +109,7 @@ static inline void dc_seg_forget(struct cpu *c)
     c->dc_user = cpu_user(c);
     c->dc_fast[PW_ACC_READ] = c->mmu->fast[PW_ACC_READ][c->dc_user];
     c->dc_fast[PW_ACC_WRITE] = c->mmu->fast[PW_ACC_WRITE][c->dc_user];
+    c->dc_rmiss = mmu_read_miss_of[c->dc_user];
 }
 void dc_seg_learn(struct cpu *c, int sreg);
 

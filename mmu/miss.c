@@ -451,6 +451,9 @@ MISS_FNS(8)
 MISS_FNS(16)
 MISS_FNS(32)
 #undef MISS_FNS
+
+const mmu_read_miss_fn mmu_read_miss_of[2][3] = {{read_sv8, read_sv16, read_sv32},
+                                                 {read_user8, read_user16, read_user32}};
 #undef MISS_LEAVES
 
 /* The same for any size, without the block loop's counters (mmu.h). */

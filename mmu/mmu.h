@@ -322,6 +322,11 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
 uint64_t mmu_read_miss8(struct mmu *m, uint32_t lin, bool user);
 uint64_t mmu_read_miss16(struct mmu *m, uint32_t lin, bool user);
 uint64_t mmu_read_miss32(struct mmu *m, uint32_t lin, bool user);
+/* The read misses of one privilege: mmu_read_miss<bits>(m, lin, user) calls
+ * mmu_read_miss_of[user][0, 1, 2 for 8, 16, 32 bits](m, lin), which a caller that knows the
+ * privilege already may call directly (the CPU keeps the row of its CPL). */
+typedef uint64_t (*mmu_read_miss_fn)(struct mmu *m, uint32_t lin);
+extern const mmu_read_miss_fn mmu_read_miss_of[2][3];
 bool mmu_write_miss8(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss16(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss32(struct mmu *m, uint32_t lin, bool user, uint32_t v);
