@@ -202,7 +202,8 @@ DC_OP_BODY d_mov_rr(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_mov_rm(struct cpu *c, const struct dinsn *d)
 {
-    c->gpr[d->reg] = dc_read32(c, d, d->seg, dc_ea(c, d));
+    uint32_t v = dc_read32(c, d, d->seg, dc_ea(c, d));
+    c->gpr[d->reg] = v; /* d->reg read after the access: nothing kept across a miss */
 }
 DC_OP_BODY d_mov_mr(struct cpu *c, const struct dinsn *d)
 {
@@ -210,7 +211,8 @@ DC_OP_BODY d_mov_mr(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_mov_rm_b(struct cpu *c, const struct dinsn *d)
 {
-    c->gpr[d->reg] = dc_read32(c, d, d->seg, dc_ea_b(c, d));
+    uint32_t v = dc_read32(c, d, d->seg, dc_ea_b(c, d));
+    c->gpr[d->reg] = v;
 }
 DC_OP_BODY d_mov_mr_b(struct cpu *c, const struct dinsn *d)
 {
