@@ -349,10 +349,11 @@ MMU_DEFINE_STORE(16)
 MMU_DEFINE_STORE(32)
 #undef MMU_DEFINE_STORE
 
-/* The accessors: a fast hit, else the miss entry. The halves are there for a caller that
- * has something to do only on a miss (cpu/dc_ops.h: say where a fault would restart): the
- * hit functions return false, having changed nothing, when the fast slot does not hold the
- * access. A fast write into [watch_lo, watch_lo + watch_len) moves slow_seq and code_seq. */
+/* The accessors: a fast hit, else the miss entry. The hit halves return false, having
+ * changed nothing, when the fast slot does not hold the access. (cpu/dc_ops.h, which has
+ * something to do only on a miss, does the same from the slot of the running privilege:
+ * mmu_fast_match, mmu_fast_use or mmu_fast_store, then a miss entry.) A fast write into
+ * [watch_lo, watch_lo + watch_len) moves slow_seq and code_seq. */
 #define MMU_DEFINE_RW(bits)                                                                \
     static inline bool mmu_read_hit##bits(struct mmu *m, uint32_t lin, bool user,          \
                                           uint##bits##_t *v)                               \
