@@ -33,10 +33,9 @@ static inline __attribute__((always_inline)) uint32_t alu(struct cpu *c, unsigne
 
 /* INC/DEC keep CF: they record res and their kind, and leave the CF record (op1, op2 and
  * the high byte of lf.op) to the instruction before (flags.h). Nothing is computed here:
- * 'a', the operand, is not needed by any flag of INC/DEC. */
-static inline __attribute__((always_inline)) void set_incdec(struct cpu *c, bool dec, unsigned sz, uint32_t a, uint32_t r)
+ * every other flag of INC/DEC follows from the result alone. */
+static inline __attribute__((always_inline)) void set_incdec(struct cpu *c, bool dec, unsigned sz, uint32_t r)
 {
-    (void)a;
     flags_set_incdec(c, dec ? LF_DEC : LF_INC, sz, r);
 }
 

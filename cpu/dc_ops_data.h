@@ -150,27 +150,27 @@ DC_OP_BODY d_inc_r(struct cpu *c, const struct dinsn *d)
 {
     uint32_t a = c->gpr[d->rm], r = a + 1;
     c->gpr[d->rm] = r;
-    set_incdec(c, false, 2, a, r);
+    set_incdec(c, false, 2, r);
 }
 DC_OP_BODY d_dec_r(struct cpu *c, const struct dinsn *d)
 {
     uint32_t a = c->gpr[d->rm], r = a - 1;
     c->gpr[d->rm] = r;
-    set_incdec(c, true, 2, a, r);
+    set_incdec(c, true, 2, r);
 }
 DC_OP_BODY d_inc_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
     uint32_t a = dc_read32(c, d, d->seg, ea), r = a + 1;
     dc_write32(c, d, d->seg, ea, r);
-    set_incdec(c, false, 2, a, r);
+    set_incdec(c, false, 2, r);
 }
 DC_OP_BODY d_dec_m(struct cpu *c, const struct dinsn *d)
 {
     uint32_t ea = dc_ea(c, d);
     uint32_t a = dc_read32(c, d, d->seg, ea), r = a - 1;
     dc_write32(c, d, d->seg, ea, r);
-    set_incdec(c, true, 2, a, r);
+    set_incdec(c, true, 2, r);
 }
 DC_OP_BODY d_not_r(struct cpu *c, const struct dinsn *d)
 {

@@ -170,14 +170,14 @@ void op_inc_Zv(struct cpu *c, struct insn *i)
     unsigned r = i->b & 7;
     uint32_t a = get_rv(c, i, r), res = (a + 1) & sz_mask(v_sz(i));
     set_rv(c, i, r, res);
-    set_incdec(c, false, v_sz(i), a, res);
+    set_incdec(c, false, v_sz(i), res);
 }
 void op_dec_Zv(struct cpu *c, struct insn *i)
 {
     unsigned r = i->b & 7;
     uint32_t a = get_rv(c, i, r), res = (a - 1) & sz_mask(v_sz(i));
     set_rv(c, i, r, res);
-    set_incdec(c, true, v_sz(i), a, res);
+    set_incdec(c, true, v_sz(i), res);
 }
 
 /* Group 4 (FE): INC/DEC Eb. */
@@ -189,7 +189,7 @@ void op_grp4_Eb(struct cpu *c, struct insn *i)
     uint8_t a = get_Eb(c, i);
     uint8_t r = i->reg ? (uint8_t)(a - 1) : (uint8_t)(a + 1);
     set_Eb(c, i, r);
-    set_incdec(c, i->reg == 1, 0, a, r);
+    set_incdec(c, i->reg == 1, 0, r);
 }
 
 /* Group 5 (FF) /0 and /1; the rest of group 5 is in ops_ctrl.c. */
@@ -198,7 +198,7 @@ void alu_incdec_Ev(struct cpu *c, struct insn *i)
     uint32_t a = get_Ev(c, i);
     uint32_t r = (i->reg ? a - 1 : a + 1) & sz_mask(v_sz(i));
     set_Ev(c, i, r);
-    set_incdec(c, i->reg == 1, v_sz(i), a, r);
+    set_incdec(c, i->reg == 1, v_sz(i), r);
 }
 
 /* Group 3 (F6/F7): TEST, NOT, NEG, MUL, IMUL, DIV, IDIV. /1 is an alias of TEST. */
