@@ -228,7 +228,7 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
                                            bool miss_entry)
 {
     /* One count: the lookup, miss, walk, fill and eviction are derived from it (mmu.h,
-     * q_free; mmu_get_stats). */
+     * q_free; mmu_stats). */
     m->q_count++;
 
     /* The victim: a free way of the set (lowest first), else by policy. */
@@ -279,7 +279,7 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
             }
         }
     } else {
-        m->q_free++; /* no eviction (see mmu_get_stats) */
+        m->q_free++; /* no eviction (see mmu_stats) */
         m->tlb_valid = tlb_valid | 1ull << idx;
         m->tlb[idx].valid = true; /* an evicted entry was valid already */
     }

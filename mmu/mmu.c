@@ -150,23 +150,17 @@ void mmu_invlpg(struct mmu *m, uint32_t lin)
 /* The slow paths' counts plus the hot paths' (struct mmu: fast_hits, q_count, q_free). A
  * common-case miss is one lookup, miss, walk and fill, and an eviction unless it found a
  * free way; a fast hit with paging on is one lookup and hit. */
-void mmu_get_stats(const struct mmu *m, struct mmu_tlb_stats *out)
-{
-    *out = m->stats;
-    uint64_t off = m->fast_off_hits + (m->paging ? 0 : m->fast_hits - m->fast_off_at);
-    uint64_t fast = m->fast_hits - off;
-    out->lookups += fast + m->q_count;
-    out->hits += fast;
-    out->misses += m->q_count;
-    out->walks += m->q_count;
-    out->fills += m->q_count;
-    out->evictions += m->q_count - m->q_free;
-}
-
 struct mmu_tlb_stats mmu_stats(const struct mmu *m)
 {
-    struct mmu_tlb_stats s;
-    mmu_get_stats(m, &s);
+    struct mmu_tlb_stats s = m->stats;
+    uint64_t off = m->fast_off_hits + (m->paging ? 0 : m->fast_hits - m->fast_off_at);
+    uint64_t fast = m->fast_hits - off;
+    s.lookups += fast + m->q_count;
+    s.hits += fast;
+    s.misses += m->q_count;
+    s.walks += m->q_count;
+    s.fills += m->q_count;
+    s.evictions += m->q_count - m->q_free;
     return s;
 }
 

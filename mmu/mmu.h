@@ -129,7 +129,7 @@ struct mmu {
                                   eviction that bumps nothing cannot concern it. */
 
     /* The counts of the slow paths (the general path, and the CPU's bulk hits). Read the
-     * statistics with mmu_stats() or mmu_get_stats(), which add what the hot paths count
+     * statistics with mmu_stats(), which adds what the hot paths count
      * in fields of their own (fast_hits, q_count, q_free below), not from here. Code
      * outside mmu/ may add to stats.lookups and stats.hits together (bulk hits). */
     struct mmu_tlb_stats stats;
@@ -183,7 +183,7 @@ struct mmu {
     uint8_t *q_ram;            /* phys->ram and phys->frame_flags */
     const uint8_t *q_frame_flags;
     uint64_t q_count;          /* misses the common path served: their share of the
-                                  statistics (mmu_get_stats) */
+                                  statistics (mmu_stats) */
     uint32_t q_pde;            /* the PDE value last found with P and A set and its table in
                                   plain RAM (0 when none) ... */
     const uint8_t *q_ptab;     /* ... and the host address of that table (of a zeroed table
@@ -209,7 +209,7 @@ struct mmu {
      * (mmu/miss.c's common case). The CPU compares its block's bytes again only then. */
     uint64_t code_seq;
 
-    /* The hot paths' counts, from which mmu_get_stats() derives the statistics (so that a
+    /* The hot paths' counts, from which mmu_stats() derives the statistics (so that a
      * fast hit adds to one counter and a common-case miss to one, q_count above):
      *  - fast_hits: every fast hit, paging on or off; the hits with paging off (slots that
      *    mirror no TLB entry, which are no TLB lookup) are those between a CR0.PG clear
@@ -238,7 +238,6 @@ void mmu_flush_fast(struct mmu *m);
  * table is not used while it is on). */
 void mmu_set_tlb_check(struct mmu *m, bool on);
 /* The statistics (m->stats holds only the slow paths' part: see struct mmu). */
-void mmu_get_stats(const struct mmu *m, struct mmu_tlb_stats *out);
 struct mmu_tlb_stats mmu_stats(const struct mmu *m);
 
 /* The general, always-correct access path. size 1, 2 or 4; lin may cross a page: both pages
@@ -298,7 +297,7 @@ static inline bool mmu_fast_match(const struct mmu_fast *f, uint32_t lin, unsign
 static inline uint8_t *mmu_fast_use(struct mmu *m, struct mmu_fast *f, uint32_t lin)
 {
     /* A TLB lookup and hit when the slot mirrors an entry (paging on), none with paging off:
-     * one count here, told apart by mmu_get_stats (struct mmu, fast_hits). */
+     * one count here, told apart by mmu_stats (struct mmu, fast_hits). */
     m->fast_hits++;
     if (m->touch_on_hit && f->tlb_index != m->tlb_mru) /* the constant test first */
         mmu_tlb_touch(m, f->tlb_index);

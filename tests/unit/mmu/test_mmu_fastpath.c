@@ -184,9 +184,7 @@ static void run(int model, const struct mmu_tlb_config *cfg, uint64_t seed, cons
         }
     }
     {
-        struct mmu_tlb_stats sa, sb;
-        mmu_get_stats(&fa.mmu, &sa);
-        mmu_get_stats(&fb.mmu, &sb);
+        struct mmu_tlb_stats sa = mmu_stats(&fa.mmu), sb = mmu_stats(&fb.mmu);
         AGREE(sa.lookups, sb.lookups);
         AGREE(sa.hits, sb.hits);
         AGREE(sa.misses, sb.misses);

@@ -312,8 +312,7 @@ static void test_events(void)
         rd(&f, page(i));
     for (int k = 0; k < 10; k++) /* hits, some fast */
         rd(&f, page(5));
-    struct mmu_tlb_stats s;
-    mmu_get_stats(&f.mmu, &s);
+    struct mmu_tlb_stats s = mmu_stats(&f.mmu);
     CHECK_EQ(s.walks, 6);
     CHECK_EQ(s.fills, 6);
     CHECK_EQ(s.misses, 6);
@@ -389,8 +388,7 @@ static void test_paging_off_stats(void)
     CHECK_EQ(mmu_stats(&f.mmu).hits, 0);
     fx_map(&f, L, F1, PTE_P | PTE_RW | PTE_US, 0);
     fx_paging_on(&f, false);
-    struct mmu_tlb_stats s;
-    mmu_get_stats(&f.mmu, &s);
+    struct mmu_tlb_stats s = mmu_stats(&f.mmu);
     CHECK_EQ(s.lookups, 0);
     CHECK_EQ(s.hits, 0);
     /* Fast hits are counted once, paging on or off (mmu.h, fast_hits); the statistics count
