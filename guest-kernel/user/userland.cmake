@@ -39,6 +39,7 @@ set(PW_DISK_FILE_ARGS)
 foreach(prog ${PW_USER_PROGRAMS})
   set(obj ${PW_USER_OUT}/${prog}.o)
   add_custom_command(OUTPUT ${obj}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${PW_USER_OUT}
     COMMAND ${PW_I386_CC} ${PW_USER_CFLAGS} -c ${PW_GK_SRC}/user/bin/${prog}.c -o ${obj}
     DEPENDS ${PW_GK_SRC}/user/bin/${prog}.c ${PW_USER_HEADERS}
     COMMENT "i386 user: ${prog}.c" VERBATIM)
