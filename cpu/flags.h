@@ -22,6 +22,8 @@
 #ifndef PW_CPU_FLAGS_H
 #define PW_CPU_FLAGS_H
 
+#include <string.h>
+
 #include "cpu/internal.h"
 
 enum {
@@ -56,10 +58,16 @@ static inline void flags_set(struct cpu *c, uint32_t kind, unsigned sz, uint32_t
     c->lf.res = res;
 }
 
-/* INC/DEC: res and the low record byte only (see the top of this file). */
+/* INC/DEC: res and the low record byte only (see the top of this file), stored as one
+ * byte where that byte comes first. */
 static inline void flags_set_incdec(struct cpu *c, uint32_t kind, unsigned sz, uint32_t res)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint8_t rec = (uint8_t)LF_REC(kind, sz);
+    memcpy(&c->lf.op, &rec, 1);
+#else
     c->lf.op = (c->lf.op & 0xFF00u) | LF_REC(kind, sz);
+#endif
     c->lf.res = res;
 }
 
