@@ -40,8 +40,16 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
     case DC_OP_miss: dc_miss(c, d); break;
     case DC_OP_interp: dc_interp(c, d); break;
 #define DC_CASE(name) case DC_OP_##name: name(c, d); break;
-    DC_HANDLERS(DC_CASE)
+#define DC_MCASE(name)                                               \
+    case DC_OP_##name: {                                             \
+        struct dc_acc a = {.left = false, .touch = c->mmu->touch_on_hit}; \
+        name(c, d, &a);                                              \
+    } break;
+    DC_REG_HANDLERS(DC_CASE)
+    DC_MEM_HANDLERS(DC_MCASE)
+    DC_CTRL_HANDLERS(DC_CASE)
 #undef DC_CASE
+#undef DC_MCASE
 #define DC_FCASE(name, first) /* one instruction */ \
     case DC_OP_##name: case DC_OP_##name##_z: case DC_OP_##name##_nz: first(c, d); break;
     DC_FUSED(DC_FCASE)

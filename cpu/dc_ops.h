@@ -52,50 +52,94 @@ static inline struct mmu_fast *dc_fast_slot(struct cpu *c, int acc, uint32_t lin
     return c->dc_fast[acc] + ((lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1));
 }
 
+/* What a record's accesses share with the run loop (a memory handler's third argument;
+ * NULL for stack and control records, which the loop checks after anyway). */
+struct dc_acc {
+    bool left;  /* set when an access left the fast path (see below) */
+    bool touch; /* the MMU's touch_on_hit, a constant in each copy of the run loop */
+};
+
+/* A fast slot's use (mmu_fast_use), with the touch test decided by the run loop's copy. */
+static inline __attribute__((always_inline)) uint8_t *dc_fast_use(struct cpu *c,
+                                                                  struct mmu_fast *f,
+                                                                  uint32_t lin,
+                                                                  const struct dc_acc *a)
+{
+    return a ? mmu_fast_use_as(c->mmu, f, lin, a->touch) : mmu_fast_use(c->mmu, f, lin);
+}
+
 /* mem_read8/16/32 and mem_write8/16/32 (decode.h) with the segment check learnt by
  * dc_seg_learn (dcache.h) and the MMU's fast slot tested here, so that dc_sync runs only
- * off the fast path; anything else takes those. */
+ * off the fast path; anything else takes those. Every way but the fast one says so (when
+ * a is not NULL: a->left), so that the run loop looks at what an access off the fast path may
+ * have changed only after those (dc_run.h, DB_MEM): a fast hit changes nothing it checks,
+ * except a write into the running block's bytes, which sets it too. */
 #define DC_DEFINE_MEM(bits)                                                                 \
-    static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(             \
-        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off)                       \
+    /* the long way (the segment not learnt, or its limit exceeded): out of line, so that   \
+     * the records keep no value across it */                                               \
+    static __attribute__((noinline)) uint##bits##_t dc_read##bits##_long(                  \
+        struct cpu *c, int sreg, uint32_t off)                                              \
     {                                                                                       \
-        uint##bits##_t v;                                                                   \
+        uint##bits##_t v = mem_read##bits(c, sreg, off);                                    \
+        dc_seg_learn(c, sreg);                                                              \
+        return v;                                                                           \
+    }                                                                                       \
+    static __attribute__((noinline)) void dc_write##bits##_long(struct cpu *c, int sreg,    \
+                                                               uint32_t off,                \
+                                                               uint##bits##_t v)            \
+    {                                                                                       \
+        mem_write##bits(c, sreg, off, v);                                                   \
+        dc_seg_learn(c, sreg);                                                              \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(             \
+        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, struct dc_acc *a)           \
+    {                                                                                       \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \
             struct mmu_fast *f = dc_fast_slot(c, PW_ACC_READ, lin);                         \
             if (likely(mmu_fast_match(f, lin, (bits) / 8))) {                               \
-                memcpy(&v, mmu_fast_use(c->mmu, f, lin), (bits) / 8);                       \
+                uint##bits##_t v;                                                           \
+                memcpy(&v, dc_fast_use(c, f, lin, a), (bits) / 8);                          \
                 return v;                                                                   \
             }                                                                               \
+            if (a)                                                                          \
+                a->left = true;                                                             \
             dc_sync(c, d);                                                                  \
             uint64_t r = c->dc_rmiss[(bits) / 16](c->mmu, lin); /* 0, 1, 2: 8, 16, 32 */     \
             if (unlikely(r & MMU_MISS_FAULT))                                               \
                 cpu_raise_pf(c);                                                            \
             return (uint##bits##_t)r;                                                       \
         }                                                                                   \
+        if (a)                                                                              \
+            a->left = true;                                                                 \
         dc_sync(c, d);                                                                      \
-        v = mem_read##bits(c, sreg, off);                                                   \
-        dc_seg_learn(c, sreg);                                                              \
-        return v;                                                                           \
+        return dc_read##bits##_long(c, sreg, off);                                          \
     }                                                                                       \
     static inline __attribute__((always_inline)) void dc_write##bits(                      \
-        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, uint##bits##_t v)     \
+        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, uint##bits##_t v,     \
+        struct dc_acc *a)                                                                         \
     {                                                                                       \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \
             struct mmu_fast *f = dc_fast_slot(c, PW_ACC_WRITE, lin);                        \
             if (likely(mmu_fast_match(f, lin, (bits) / 8))) {                               \
-                mmu_fast_store##bits(c->mmu, f, lin, v);                                     \
+                uint8_t *h = dc_fast_use(c, f, lin, a);                                     \
+                if (unlikely(mmu_fast_watch(c->mmu, h)) && a)                               \
+                    a->left = true;                                                         \
+                memcpy(h, &v, (bits) / 8);                                                  \
                 return;                                                                     \
             }                                                                               \
+            if (a)                                                                          \
+                a->left = true;                                                             \
             dc_sync(c, d);                                                                  \
             if (unlikely(!mmu_write_miss##bits(c->mmu, lin, c->dc_user, v)))                \
                 cpu_raise_pf(c);                                                            \
             return;                                                                         \
         }                                                                                   \
+        if (a)                                                                              \
+            a->left = true;                                                                 \
         dc_sync(c, d);                                                                      \
-        mem_write##bits(c, sreg, off, v);                                                   \
-        dc_seg_learn(c, sreg);                                                              \
+        dc_write##bits##_long(c, sreg, off, v);                                             \
     }
 DC_DEFINE_MEM(8)
 DC_DEFINE_MEM(16)
@@ -167,7 +211,10 @@ enum dc_op {
 #undef DC_FENUM_Z
 
 /* Handlers are bodies inlined where they are dispatched (dc_exec.c: the run loop and the
- * single-instruction entry), defined in dc_ops_data.h and dc_ops_ctrl.h. */
+ * single-instruction entry), defined in dc_ops_data.h and dc_ops_ctrl.h. A memory handler
+ * (DC_MEM_HANDLERS) takes a third argument, the struct dc_acc its accesses share with the
+ * run loop. */
 #define DC_OP_BODY static inline __attribute__((always_inline)) void
+#define DC_MEM_ARGS struct cpu *c, const struct dinsn *d, struct dc_acc *acc
 
 #endif

@@ -23,7 +23,7 @@ static inline bool ss32(const struct cpu *c) { return SEG_ATTR_DB(c->seg[SEG_SS]
 static inline void push32(struct cpu *c, uint32_t v)
 {
     uint32_t esp = c->gpr[R_ESP] - 4;
-    dc_write32(c, NULL, SEG_SS, esp, v);
+    dc_write32(c, NULL, SEG_SS, esp, v, NULL);
     c->gpr[R_ESP] = esp;
 }
 
@@ -52,7 +52,7 @@ DC_OP_BODY d_push_r(struct cpu *c, const struct dinsn *d)
 DC_OP_BODY d_pop_r(struct cpu *c, const struct dinsn *d)
 {
     STACK32_OR_INTERPRET(c, d);
-    uint32_t v = dc_read32(c, NULL, SEG_SS, c->gpr[R_ESP]);
+    uint32_t v = dc_read32(c, NULL, SEG_SS, c->gpr[R_ESP], NULL);
     c->gpr[R_ESP] += 4;
     c->gpr[d->rm] = v; /* POP ESP: the popped value wins over the increment */
 }
@@ -64,13 +64,13 @@ DC_OP_BODY d_push_i(struct cpu *c, const struct dinsn *d)
 DC_OP_BODY d_push_m(struct cpu *c, const struct dinsn *d)
 {
     STACK32_OR_INTERPRET(c, d);
-    push32(c, dc_read32(c, NULL, d->seg, dc_ea(c, d)));
+    push32(c, dc_read32(c, NULL, d->seg, dc_ea(c, d), NULL));
 }
 DC_OP_BODY d_leave(struct cpu *c, const struct dinsn *d)
 {
     STACK32_OR_INTERPRET(c, d);
     uint32_t sp = c->gpr[R_EBP];
-    uint32_t v = dc_read32(c, NULL, SEG_SS, sp);
+    uint32_t v = dc_read32(c, NULL, SEG_SS, sp, NULL);
     c->gpr[R_ESP] = sp + 4;
     c->gpr[R_EBP] = v;
 }
@@ -91,7 +91,7 @@ DC_OP_BODY d_jmp_r(struct cpu *c, const struct dinsn *d)
 }
 DC_OP_BODY d_jmp_m(struct cpu *c, const struct dinsn *d)
 {
-    dc_jump(c, dc_read32(c, NULL, d->seg, dc_ea(c, d)));
+    dc_jump(c, dc_read32(c, NULL, d->seg, dc_ea(c, d), NULL));
 }
 
 static inline void call_to(struct cpu *c, uint32_t target)
@@ -114,14 +114,14 @@ DC_OP_BODY d_call_r(struct cpu *c, const struct dinsn *d)
 DC_OP_BODY d_call_m(struct cpu *c, const struct dinsn *d)
 {
     STACK32_OR_INTERPRET(c, d);
-    call_to(c, dc_read32(c, NULL, d->seg, dc_ea(c, d)));
+    call_to(c, dc_read32(c, NULL, d->seg, dc_ea(c, d), NULL));
 }
 /* RET and RET imm16 (d->imm: bytes to release after the return address). */
 DC_OP_BODY d_ret(struct cpu *c, const struct dinsn *d)
 {
     STACK32_OR_INTERPRET(c, d);
     uint32_t sp = c->gpr[R_ESP];
-    dc_jump(c, dc_read32(c, NULL, SEG_SS, sp)); /* (checked before ESP moves) */
+    dc_jump(c, dc_read32(c, NULL, SEG_SS, sp, NULL)); /* (checked before ESP moves) */
     c->gpr[R_ESP] = sp + 4 + d->imm;
 }
 

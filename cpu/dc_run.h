@@ -105,11 +105,20 @@ lookup:
  * the next instruction's fetch use if another entry was used since (only LRU and PLRU
  * look), unless the block ends here (the next block's entry does it, if the budget lets the
  * next instruction run at all); if the access left the fast path, what it may have changed
- * is checked before the next record. */
-#define DB_AFTER_MEM()                                                                   \
+ * is checked before the next record (DB_CHECK_SLOW; a data record's handler says when its
+ * accesses may have: see DB_MEM). */
+#define DB_AFTER_MEM()     \
+    do {                   \
+        DB_TOUCH_CODE();   \
+        DB_CHECK_SLOW();   \
+    } while (0)
+#define DB_TOUCH_CODE()                                                                  \
     do {                                                                                 \
         if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru && d[1].op != DB_OP_END)    \
             mmu_tlb_touch(m, code_tlb);                                                  \
+    } while (0)
+#define DB_CHECK_SLOW()                                                                  \
+    do {                                                                                 \
         if (unlikely(m->slow_seq != 0)) {                                                \
             m->slow_seq = 0;                                                             \
             if (c->pending != pend)                                                      \
@@ -121,7 +130,7 @@ lookup:
             }                                                                            \
             if (m->epoch != epoch) {                                                     \
                 if (!cpu_fw_current(c))                                                  \
-                    goto leave_after;                                                    \
+                    goto refetch;                                                        \
                 epoch = m->epoch;                                                        \
             }                                                                            \
         }                                                                                \
@@ -132,11 +141,18 @@ lookup:
     name(c, d);             \
     d++;                    \
     goto *label[d->op];
-#define DB_MEM(name)        \
-    B_##name:               \
-    name(c, d);             \
-    DB_AFTER_MEM();         \
-    d++;                    \
+/* A data record: the checks of DB_CHECK_SLOW only when one of its accesses left the fast
+ * path (a.left), which the compiler knows to be false on the way from a fast hit, so that the
+ * fast way goes straight on to the next record. */
+#define DB_MEM(name)                                            \
+    B_##name: {                                                 \
+        struct dc_acc a = {.left = false, .touch = touch};      \
+        name(c, d, &a);                                         \
+        DB_TOUCH_CODE();                                        \
+        if (unlikely(a.left))                                   \
+            DB_CHECK_SLOW();                                    \
+    }                                                           \
+    d++;                                \
     goto *label[d->op];
 /* The stack records: PUSH/POP/LEAVE go on within the block like memory records; the others
  * (CALL, RET, indirect JMP and CALL) are control transfers that end it. */
@@ -284,6 +300,39 @@ next:
 leave_transfer:
     c->icount = ic0 + b->n;
     goto outer;
+refetch:
+    /* Record d (it retired) made the code page's TLB entry leave the TLB (its access
+     * evicted it). The next instruction's fetch translates the page again, here as the
+     * outer part would (the same miss, walk and fill at the same point, after the same
+     * checks). When the block's bytes are then where they were in the new window, the
+     * block goes on from the next record: nothing else that the outer part checks has
+     * changed within it (the budget holds the block, pending work and the bytes are
+     * checked). Otherwise the outer part takes over at the next instruction, with the
+     * window already open. */
+    {
+        uint32_t at = eip0 + d->eoff + d->len;
+        c->icount = ic0 + d->idx + 1;
+        c->eip = at;
+        if (c->icount >= limit || boundary_due(c))
+            goto outer; /* which returns: the next instruction's fetch is not made yet */
+        if (!cpu_fw_possible(m) || !decode_reopen_window(c)) {
+            c->insn_eip = at; /* as the outer part: the interpreter takes it */
+            cpu_exec_insn_decode(c);
+            c->icount++;
+            goto outer;
+        }
+        uint32_t off = c->seg[SEG_CS].base + eip0 - c->fw_lin;
+        if (c->fw_host + off != p || (uint64_t)off + b->span > c->fw_n ||
+            c->pending != pend || (m->code_seq != cseq && !db_match(b, p)))
+            goto outer;
+        m->slow_seq = 0;
+        cseq = m->code_seq;
+        off0 = off;
+        epoch = c->fw_epoch;
+        code_tlb = c->fw_tlb_index;
+    }
+    d++;
+    goto *label[d->op];
 leave_after:
     /* something to look at after record d (it retired) */
     c->icount = ic0 + d->idx + 1;
@@ -299,5 +348,7 @@ B_single:
     goto outer;
 #undef DB_SYNC
 #undef DB_AFTER_MEM
+#undef DB_TOUCH_CODE
+#undef DB_CHECK_SLOW
 }
 

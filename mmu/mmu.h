@@ -294,14 +294,22 @@ static inline bool mmu_fast_match(const struct mmu_fast *f, uint32_t lin, unsign
     return f->tag == ((lin + size - 1) & PAGE_MASK);
 }
 
-static inline uint8_t *mmu_fast_use(struct mmu *m, struct mmu_fast *f, uint32_t lin)
+/* The use of a slot that matched: the host address of lin. touch must be m->touch_on_hit;
+ * a caller that knows it as a constant (the CPU's block loop) saves its test. */
+static inline uint8_t *mmu_fast_use_as(struct mmu *m, struct mmu_fast *f, uint32_t lin,
+                                       bool touch)
 {
     /* A TLB lookup and hit when the slot mirrors an entry (paging on), none with paging off:
      * one count here, told apart by mmu_stats (struct mmu, fast_hits). */
     m->fast_hits++;
-    if (m->touch_on_hit && f->tlb_index != m->tlb_mru) /* the constant test first */
+    if (touch && f->tlb_index != m->tlb_mru) /* the constant test first */
         mmu_tlb_touch(m, f->tlb_index);
     return (uint8_t *)(uintptr_t)(lin + f->addend);
+}
+
+static inline uint8_t *mmu_fast_use(struct mmu *m, struct mmu_fast *f, uint32_t lin)
+{
+    return mmu_fast_use_as(m, f, lin, m->touch_on_hit);
 }
 
 static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32_t lin, unsigned size)
@@ -330,17 +338,25 @@ bool mmu_write_miss8(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss16(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss32(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 
-/* A write through a write slot that matched (mmu_fast_match): the store, and the watch of
- * the running block's bytes (slow_seq and code_seq move when it lands there). */
+/* The watch of the running block's bytes, for a write through a write slot to host
+ * address h: slow_seq and code_seq move when it lands there, and the result is true. */
+static inline bool mmu_fast_watch(struct mmu *m, const uint8_t *h)
+{
+    if (__builtin_expect((uintptr_t)h - m->watch_lo < m->watch_len, 0)) {
+        m->slow_seq++;
+        m->code_seq++;
+        return true;
+    }
+    return false;
+}
+
+/* A write through a write slot that matched (mmu_fast_match): the store, and its watch. */
 #define MMU_DEFINE_STORE(bits)                                                             \
     static inline void mmu_fast_store##bits(struct mmu *m, struct mmu_fast *f, uint32_t lin, \
                                             uint##bits##_t v)                              \
     {                                                                                      \
         uint8_t *h = mmu_fast_use(m, f, lin);                                              \
-        if (__builtin_expect((uintptr_t)h - m->watch_lo < m->watch_len, 0)) {              \
-            m->slow_seq++;                                                                 \
-            m->code_seq++;                                                                 \
-        }                                                                                  \
+        mmu_fast_watch(m, h);                                                              \
         memcpy(h, &v, (bits) / 8);                                                         \
     }
 MMU_DEFINE_STORE(8)
