@@ -293,11 +293,21 @@ static MMU_ALWAYS_INLINE void mmu_fast_drop(struct mmu *m, uint32_t lin, int32_t
  * and tell a fetch window about it when one can depend on it. A fetch window is always
  * opened from a fetch slot, and tlb_mirror records every kind of slot that has mirrored the
  * entry since it was filled, so evicting an entry that no fetch slot mirrored needs neither
- * the two fetch-slot probes nor an epoch bump (mmu.h, 'epoch'). Statistics and the event
- * are the caller's. */
+ * the two fetch-slot probes nor an epoch bump (mmu.h, 'epoch'). When only the supervisor's
+ * data slots can have mirrored it (the usual case), those two slots at its page's index are
+ * emptied whatever they hold: a slot of another page that shares the index goes too, which
+ * the fast table may always do (its next access refills it from the TLB), and the eviction
+ * then reads no slot (mmu/miss.c does the same). Statistics and the event are the
+ * caller's. */
 static MMU_ALWAYS_INLINE void mmu_tlb_evicted(struct mmu *m, const struct mmu_tlb_entry *e,
                                               int32_t idx, bool masked)
 {
+    if (masked && !(m->tlb_mirror[idx] & ~MMU_MIRROR_SV_DATA)) {
+        struct mmu_fast *g = mmu_fast_slot(m, PW_ACC_READ, false, e->lin);
+        g->tag = MMU_FAST_EMPTY;
+        mmu_fast_slot(m, PW_ACC_WRITE, false, e->lin)->tag = MMU_FAST_EMPTY;
+        return;
+    }
     if (!masked || (m->tlb_mirror[idx] & MMU_MIRROR_FETCH)) {
         mmu_fast_drop(m, e->lin, idx);
         m->epoch++;
@@ -328,6 +338,24 @@ static MMU_ALWAYS_INLINE uint8_t mmu_plru4_use(uint8_t b, unsigned way)
     return (uint8_t)((b & ~bit) | ((way & 1u) ? 0 : bit));
 }
 
+/* RANDOM's generator, xorshift32 (Marsaglia 2003): deterministic for a given seed. A draw
+ * returns the state it moves to, which was computed at the draw before (m->rng_next). */
+static MMU_ALWAYS_INLINE uint32_t mmu_rng_step(uint32_t x)
+{
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+}
+
+static MMU_ALWAYS_INLINE uint32_t mmu_rng_draw(struct mmu *m)
+{
+    uint32_t x = m->rng_next;
+    m->rng = x;
+    m->rng_next = mmu_rng_step(x);
+    return x;
+}
+
 /* The way a fill of 'set' replaces: a free way first (lowest first), else by policy. */
 static MMU_ALWAYS_INLINE unsigned mmu_tlb_pick_victim(struct mmu *m, unsigned set, bool masked)
 {
@@ -344,12 +372,7 @@ static MMU_ALWAYS_INLINE unsigned mmu_tlb_pick_victim(struct mmu *m, unsigned se
     }
     switch (m->cfg.policy) {
     case TLB_RANDOM: {
-        /* xorshift32 (Marsaglia 2003): deterministic for a given seed. */
-        uint32_t x = m->rng;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        m->rng = x;
+        uint32_t x = mmu_rng_draw(m);
         return (ways & (ways - 1)) ? x % ways : x & (ways - 1); /* the same, without a divide */
     }
     case TLB_PLRU:

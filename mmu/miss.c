@@ -107,16 +107,12 @@ static MMU_ALWAYS_INLINE void quick_slot(struct mmu_fast *g, uint64_t key, uintp
 
 /* tlb_mirror's bits (access kind * 2 + user) of the supervisor's read and write slots. */
 #define QUICK_MIRROR_SV_DATA (1u << (PW_ACC_READ * 2) | 1u << (PW_ACC_WRITE * 2))
+_Static_assert(QUICK_MIRROR_SV_DATA == MMU_MIRROR_SV_DATA, "mmu.h's MMU_MIRROR_SV_DATA");
 
-/* The way a fill of a full set replaces under RANDOM: xorshift32, as mmu_tlb_pick_victim. */
+/* The way a fill of a full set replaces under RANDOM, as mmu_tlb_pick_victim. */
 static MMU_ALWAYS_INLINE unsigned quick_random4(struct mmu *m)
 {
-    uint32_t x = m->rng;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    m->rng = x;
-    return x & 3;
+    return mmu_rng_draw(m) & 3;
 }
 
 /* The way a fill of a full set replaces when the policy is not RANDOM (mmu_tlb_pick_victim,
@@ -263,8 +259,9 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
         struct mmu_fast *g = mmu_fast_slot(m, 0, 0, old_page);
         MMU_SCALAR(g); /* one base for the six slots */
         if (MMU_LIKELY(!(mir & ~QUICK_MIRROR_SV_DATA))) {
-            quick_drop1(g, old_page);
-            quick_drop1(g + 2 * MMU_FAST_SIZE, old_page);
+            /* emptied without being read, as mmu_tlb_evicted does */
+            g->tag = MMU_FAST_EMPTY;
+            g[2 * MMU_FAST_SIZE].tag = MMU_FAST_EMPTY;
         } else {
             quick_drop1(g, old_page);
             quick_drop1(g + MMU_FAST_SIZE, old_page);

@@ -113,7 +113,9 @@ struct mmu {
     struct mmu_tlb_entry *tlb; /* sets*ways entries; for TLB_IDEAL a growable table */
     unsigned tlb_n;
     uint64_t tick;             /* replacement-policy clock */
-    uint32_t rng;              /* TLB_RANDOM state */
+    uint32_t rng;              /* TLB_RANDOM state (xorshift32, Marsaglia 2003) */
+    uint32_t rng_next;         /* the state the next draw returns, computed a draw ahead
+                                  (mmu_rng_draw): a miss's victim waits for no arithmetic */
     uint8_t *plru;             /* TLB_PLRU tree bits, one byte per set */
     void *ideal_index;         /* TLB_IDEAL lookup structure (tlb.c) */
     bool touch_on_hit;         /* the policy needs to see hits (LRU, PLRU) */
@@ -156,8 +158,11 @@ struct mmu {
     /* For TLBs of at most 64 entries: bit (access kind * 2 + user) of tlb_mirror[i] is set
      * when a fast slot of that kind has mirrored tlb[i] since it was filled (a superset: the
      * slot may have been reused since). Evicting an entry without a fetch bit probes only
-     * its four data slots and does not bump the epoch (see epoch above). */
+     * its four data slots and does not bump the epoch (see epoch above); one that only the
+     * supervisor's data slots mirrored empties those two without reading them
+     * (mmu_tlb_evicted). */
 #define MMU_MIRROR_FETCH 0x30u
+#define MMU_MIRROR_SV_DATA 0x05u /* the supervisor's read and write slots */
     uint8_t tlb_mirror[64];
     /* tlb_lin[i] == tlb[i].lin for i < 64 (MMU_TLB_NO_PAGE when invalid), kept by
      * mmu_tlb_set_lin: the four tags of a 4-way set in 16 contiguous bytes, for the

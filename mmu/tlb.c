@@ -51,6 +51,7 @@ int mmu_tlb_alloc(struct mmu *m, const struct mmu_tlb_config *cfg)
     m->ideal_index = NULL;
     m->tick = 0;
     m->rng = cfg->seed ? cfg->seed : RANDOM_DEFAULT_SEED;
+    m->rng_next = mmu_rng_step(m->rng);
     m->touch_on_hit = false;
     m->tlb_valid = 0;
     switch (cfg->mode) {
