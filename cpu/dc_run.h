@@ -315,19 +315,23 @@ refetch:
         c->eip = at;
         if (c->icount >= limit || boundary_due(c))
             goto outer; /* which returns: the next instruction's fetch is not made yet */
-        if (!cpu_fw_possible(m) || !decode_reopen_window(c)) {
+        bool same;
+        if (!cpu_fw_possible(m) || !decode_refetch_window(c, &same)) {
             c->insn_eip = at; /* as the outer part: the interpreter takes it */
             cpu_exec_insn_decode(c);
             c->icount++;
             goto outer;
         }
-        uint32_t off = c->seg[SEG_CS].base + eip0 - c->fw_lin;
-        if (c->fw_host + off != p || (uint64_t)off + b->span > c->fw_n ||
-            c->pending != pend || (m->code_seq != cseq && !db_match(b, p)))
+        if (!same) {
+            uint32_t off = c->seg[SEG_CS].base + eip0 - c->fw_lin;
+            if (c->fw_host + off != p || (uint64_t)off + b->span > c->fw_n)
+                goto outer;
+            off0 = off;
+        }
+        if (c->pending != pend || (m->code_seq != cseq && !db_match(b, p)))
             goto outer;
         m->slow_seq = 0;
         cseq = m->code_seq;
-        off0 = off;
         epoch = c->fw_epoch;
         code_tlb = c->fw_tlb_index;
     }

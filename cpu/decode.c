@@ -44,6 +44,8 @@ uint8_t decode_fetch_slow(struct cpu *c, struct insn *i)
     return h[0];
 }
 
+static void window_track(struct cpu *c, const struct mmu_fast *f);
+
 /* Opens the kept fetch window (see cpu_exec_insn_inline) when the code page is in the
  * MMU's fast table; 32-bit code inside the CS limit only. The window covers the whole part
  * of the page that lies inside the CS limit, so backward jumps within the page reuse it. */
@@ -72,41 +74,88 @@ static void open_window(struct cpu *c, struct insn *i, uint32_t lin, uint32_t ei
     c->fw_n = back + fwd;
     c->fw_limit = cs->limit;
     c->fw_cpl = (uint8_t)c->cpl;
+    window_track(c, f);
+    i->p = h;
+    i->end = h + fwd;
+}
+
+/* What the window keeps of the fast slot it rests on (cpu_fw_current compares it). */
+static void window_track(struct cpu *c, const struct mmu_fast *f)
+{
+    struct mmu *m = c->mmu;
+    bool touch = f->tlb_index >= 0 && m->touch_on_hit;
     c->fw_epoch = m->epoch;
     c->fw_tlb_index = touch ? f->tlb_index : -1;
     c->fw_slot = f;
     c->fw_addend = f->addend;
     c->fw_slot_tlb = f->tlb_index;
-    i->p = h;
-    i->end = h + fwd;
 }
 
-bool decode_reopen_window(struct cpu *c)
+/* decode_reopen_window's tests and translation: false when no window can open at CS:EIP;
+ * else *lin is its linear address and *use whether the fetch still owes the code page's
+ * entry its use (the translation, when the fast table did not hold the page, was it). */
+static bool reopen_translate(struct cpu *c, uint32_t *lin, bool *use)
 {
     const struct cpu_seg *cs = &c->seg[SEG_CS];
     uint32_t eip = c->eip;
     struct mmu *m = c->mmu;
     if (!c->code32 || !cpu_fw_possible(m) || eip > cs->limit || (uint64_t)cs->limit - eip + 1 < 16)
         return false;
-    uint32_t lin = cs->base + eip;
-    if (PAGE_SIZE - (lin & ~PAGE_MASK) < 16)
+    *lin = cs->base + eip;
+    if (PAGE_SIZE - (*lin & ~PAGE_MASK) < 16)
         return false;
     bool user = cpu_user(c);
-    bool use = true; /* the fetch's use of the code page's entry, unless made below */
-    if (mmu_fast_slot(m, PW_ACC_FETCH, user, lin)->tag != (lin & PAGE_MASK)) {
+    *use = true;
+    if (mmu_fast_slot(m, PW_ACC_FETCH, user, *lin)->tag != (*lin & PAGE_MASK)) {
         /* the fetch's translation, exactly as decode_fetch_slow makes it */
         uint32_t avail;
         bool faulted;
         c->insn_eip = eip; /* whose fetch it is, for observers and a #PF */
-        if (!mmu_fetch_ptr(m, lin, user, &avail, &faulted)) {
+        if (!mmu_fetch_ptr(m, *lin, user, &avail, &faulted)) {
             if (faulted)
                 cpu_raise_pf(c);
             return false;
         }
-        use = false; /* the translation was this fetch's use of the entry */
+        *use = false;
+    }
+    return true;
+}
+
+bool decode_reopen_window(struct cpu *c)
+{
+    uint32_t lin;
+    bool use;
+    if (!reopen_translate(c, &lin, &use))
+        return false;
+    struct insn i;
+    open_window(c, &i, lin, c->eip, use);
+    return c->fw_n != 0;
+}
+
+bool decode_refetch_window(struct cpu *c, bool *same)
+{
+    /* the window as it was: its bounds depend on the page, CS and CPL only (not on where
+     * in the page EIP is), so a window opened again on the same page at the same host
+     * address would have them as they are */
+    const struct cpu_seg *cs = &c->seg[SEG_CS];
+    uint32_t lin0 = cs->base + c->eip, off = lin0 - c->fw_lin;
+    bool was = c->fw_n && off < c->fw_n && c->fw_limit == cs->limit && c->fw_cpl == c->cpl;
+    const uint8_t *host = c->fw_host + off;
+    uint32_t lin;
+    bool use;
+    *same = false;
+    if (!reopen_translate(c, &lin, &use))
+        return false;
+    struct mmu *m = c->mmu;
+    struct mmu_fast *f = mmu_fast_slot(m, PW_ACC_FETCH, cpu_user(c), lin);
+    if (was && !use && f->tag == (lin & PAGE_MASK) && (f->tlb_index < 0 || !m->tlb_check) &&
+        (const uint8_t *)(uintptr_t)(lin + f->addend) == host) {
+        window_track(c, f); /* all open_window would change */
+        *same = true;
+        return true;
     }
     struct insn i;
-    open_window(c, &i, lin, eip, use);
+    open_window(c, &i, lin, c->eip, use);
     return c->fw_n != 0;
 }
 

@@ -273,6 +273,10 @@ static inline bool cpu_fw_possible(const struct mmu *m)
  * it; a #PF is raised at the instruction). False when that is not possible there: the
  * caller interprets the instruction. */
 bool decode_reopen_window(struct cpu *c);
+/* decode_reopen_window after an eviction took the open window's code page out of the TLB:
+ * the same translation; *same is true when the page came back at the same host address,
+ * so that the window is the one it was (only what it keeps of the fast slot changed). */
+bool decode_refetch_window(struct cpu *c, bool *same);
 
 /* The MMU bumps its epoch on every flush and on every eviction. When it moved, the window
  * is still good if the fast-table slot it came from still holds the same translation (same
