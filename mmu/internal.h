@@ -339,7 +339,7 @@ static MMU_ALWAYS_INLINE uint8_t mmu_plru4_use(uint8_t b, unsigned way)
 }
 
 /* RANDOM's generator, xorshift32 (Marsaglia 2003): deterministic for a given seed. A draw
- * returns the state it moves to, which was computed at the draw before (m->rng_next). */
+ * returns the generator's next value, which the draw before computed (m->rng). */
 static MMU_ALWAYS_INLINE uint32_t mmu_rng_step(uint32_t x)
 {
     x ^= x << 13;
@@ -350,9 +350,8 @@ static MMU_ALWAYS_INLINE uint32_t mmu_rng_step(uint32_t x)
 
 static MMU_ALWAYS_INLINE uint32_t mmu_rng_draw(struct mmu *m)
 {
-    uint32_t x = m->rng_next;
-    m->rng = x;
-    m->rng_next = mmu_rng_step(x);
+    uint32_t x = m->rng;
+    m->rng = mmu_rng_step(x);
     return x;
 }
 

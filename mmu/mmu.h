@@ -113,9 +113,9 @@ struct mmu {
     struct mmu_tlb_entry *tlb; /* sets*ways entries; for TLB_IDEAL a growable table */
     unsigned tlb_n;
     uint64_t tick;             /* replacement-policy clock */
-    uint32_t rng;              /* TLB_RANDOM state (xorshift32, Marsaglia 2003) */
-    uint32_t rng_next;         /* the state the next draw returns, computed a draw ahead
-                                  (mmu_rng_draw): a miss's victim waits for no arithmetic */
+    uint32_t rng;              /* TLB_RANDOM: the value the next draw returns (xorshift32,
+                                  computed a draw ahead so that a miss's victim waits for no
+                                  arithmetic: mmu_rng_draw) */
     uint8_t *plru;             /* TLB_PLRU tree bits, one byte per set */
     void *ideal_index;         /* TLB_IDEAL lookup structure (tlb.c) */
     bool touch_on_hit;         /* the policy needs to see hits (LRU, PLRU) */

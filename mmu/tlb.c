@@ -50,8 +50,7 @@ int mmu_tlb_alloc(struct mmu *m, const struct mmu_tlb_config *cfg)
     m->plru = NULL;
     m->ideal_index = NULL;
     m->tick = 0;
-    m->rng = cfg->seed ? cfg->seed : RANDOM_DEFAULT_SEED;
-    m->rng_next = mmu_rng_step(m->rng);
+    m->rng = mmu_rng_step(cfg->seed ? cfg->seed : RANDOM_DEFAULT_SEED);
     m->touch_on_hit = false;
     m->tlb_valid = 0;
     switch (cfg->mode) {
