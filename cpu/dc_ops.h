@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) uint8_t *dc_fast_use(struct cpu *c,
         dc_seg_learn(c, sreg);                                                              \
     }                                                                                       \
     static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(             \
-        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, struct dc_acc *a)           \
+        struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, struct dc_acc *a)     \
     {                                                                                       \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \
@@ -117,7 +117,7 @@ static inline __attribute__((always_inline)) uint8_t *dc_fast_use(struct cpu *c,
     }                                                                                       \
     static inline __attribute__((always_inline)) void dc_write##bits(                      \
         struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, uint##bits##_t v,     \
-        struct dc_acc *a)                                                                         \
+        struct dc_acc *a)                                                                   \
     {                                                                                       \
         if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
             uint32_t lin = c->seg[sreg].base + off;                                         \

@@ -152,7 +152,7 @@ lookup:
         if (unlikely(a.left))                                   \
             DB_CHECK_SLOW();                                    \
     }                                                           \
-    d++;                                \
+    d++;                                                        \
     goto *label[d->op];
 /* The stack records: PUSH/POP/LEAVE go on within the block like memory records; the others
  * (CALL, RET, indirect JMP and CALL) are control transfers that end it. */
