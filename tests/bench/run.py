@@ -396,7 +396,8 @@ def run_workloads(args, pw):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--build', default='build')
-    ap.add_argument('--runs', type=int, default=3)
+    ap.add_argument('--runs', type=int, default=5,
+                    help='runs per emulator and workload (medians; 3 swing by several %%)')
     ap.add_argument('--timeout', type=float, default=300)
     ap.add_argument('--only', help='comma-separated emulators: pagewalk,qemu,bochs')
     ap.add_argument('--forks', type=int, default=200, help='forkstorm N for the kernel row')
