@@ -91,25 +91,32 @@ def run_once(cmd, timeout):
 
 
 def measure(name, make_cmd, images, runs, timeout, tmp, log):
-    """Returns {workload: {'times': [...], 'insns': n, 'check': hex} or {'error': text}}."""
-    res = {}
-    for w in ['empty'] + WORKLOADS:
-        times, info, err = [], None, None
-        for _ in range(runs):
+    """Returns {workload: {'times': [...], 'insns': n, 'check': hex} or {'error': text}}.
+
+    The runs are interleaved (round i runs every workload once, the empty image first), so
+    that whatever drifts on the host over the series (other load, clock) weighs on the
+    start-up figure and on every workload alike, rather than on whichever ran during it."""
+    order = ['empty'] + WORKLOADS
+    times = {w: [] for w in order}
+    info, errors = {}, {}
+    for _ in range(runs):
+        for w in order:
+            if w in errors or 'empty' in errors:
+                continue
             dt, got, out = run_once(make_cmd(images[w], tmp), timeout)
             if not got or got[0] != w:
-                err = out.strip().splitlines()[-1] if out.strip() else 'no output'
-                break
-            times.append(dt)
-            info = got
-        if err:
-            res[w] = {'error': err}
-            log(f'  {name:24} {w:11} failed: {err}')
-            if w == 'empty':
-                break
+                errors[w] = out.strip().splitlines()[-1] if out.strip() else 'no output'
+                log(f'  {name:24} {w:11} failed: {errors[w]}')
+                continue
+            times[w].append(dt)
+            info[w] = got
+    res = {}
+    for w in order:
+        if w in errors or 'empty' in errors:
+            res[w] = {'error': errors.get(w, errors.get('empty'))}
             continue
-        res[w] = {'times': times, 'insns': info[1], 'check': info[2]}
-        log(f'  {name:24} {w:11} median {statistics.median(times):7.3f} s')
+        res[w] = {'times': times[w], 'insns': info[w][1], 'check': info[w][2]}
+        log(f'  {name:24} {w:11} median {statistics.median(times[w]):7.3f} s')
     return res
 
 
