@@ -40,11 +40,7 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
     case DC_OP_miss: dc_miss(c, d); break;
     case DC_OP_interp: dc_interp(c, d); break;
 #define DC_CASE(name) case DC_OP_##name: name(c, d); break;
-#define DC_MCASE(name)                                               \
-    case DC_OP_##name: {                                             \
-        struct dc_acc a = {.left = false, .touch = c->mmu->touch_on_hit}; \
-        name(c, d, &a);                                              \
-    } break;
+#define DC_MCASE(name) case DC_OP_##name: name(c, d, NULL); break; /* (no loop to tell) */
     DC_REG_HANDLERS(DC_CASE)
     DC_MEM_HANDLERS(DC_MCASE)
     DC_CTRL_HANDLERS(DC_CASE)

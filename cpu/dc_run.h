@@ -36,12 +36,8 @@ outer:
                        c->fw_limit == cs->limit && c->fw_cpl == c->cpl))) {
             /* a new code page, or its TLB entry was evicted: translate it as the fetch
              * would and go on here, or let the interpreter take this instruction */
-            if (!cpu_fw_possible(m) || !decode_reopen_window(c)) {
-                c->insn_eip = eip0;
-                cpu_exec_insn_decode(c);
-                c->icount++;
-                goto outer;
-            }
+            if (!cpu_fw_possible(m) || !decode_reopen_window(c))
+                goto interpret;
             off0 = cs->base + eip0 - c->fw_lin;
         }
     }
@@ -63,13 +59,8 @@ lookup:
         if (link)
             *link = b;
     }
-    if (unlikely(b->n == 0)) {
-        /* an instruction for the interpreter (it may change anything the loop keeps) */
-        c->insn_eip = eip0;
-        cpu_exec_insn_decode(c);
-        c->icount++;
-        goto outer;
-    }
+    if (unlikely(b->n == 0))
+        goto interpret; /* (it may change anything the loop keeps) */
     if (unlikely((uint64_t)off0 + b->span > c->fw_n || c->icount + b->n > limit)) {
         /* one instruction on its own, then the checks of the outer part */
         c->insn_eip = eip0;
@@ -317,10 +308,8 @@ refetch:
             goto outer; /* which returns: the next instruction's fetch is not made yet */
         bool same;
         if (!cpu_fw_possible(m) || !decode_refetch_window(c, &same)) {
-            c->insn_eip = at; /* as the outer part: the interpreter takes it */
-            cpu_exec_insn_decode(c);
-            c->icount++;
-            goto outer;
+            eip0 = at; /* as the outer part: the interpreter takes it */
+            goto interpret;
         }
         if (!same) {
             uint32_t off = c->seg[SEG_CS].base + eip0 - c->fw_lin;
@@ -337,6 +326,12 @@ refetch:
     }
     d++;
     goto *label[d->op];
+interpret:
+    /* the instruction at eip0 (= c->eip), for the interpreter */
+    c->insn_eip = eip0;
+    cpu_exec_insn_decode(c);
+    c->icount++;
+    goto outer;
 leave_after:
     /* something to look at after record d (it retired) */
     c->icount = ic0 + d->idx + 1;
