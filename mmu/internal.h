@@ -299,13 +299,19 @@ static MMU_ALWAYS_INLINE void mmu_fast_drop(struct mmu *m, uint32_t lin, int32_t
  * the fast table may always do (its next access refills it from the TLB), and the eviction
  * then reads no slot (mmu/miss.c does the same). Statistics and the event are the
  * caller's. */
+/* Empties the supervisor's read and write slots at the index of g, the first (read) one,
+ * whatever they hold: an eviction whose mirror byte names no other kind. */
+static MMU_ALWAYS_INLINE void mmu_fast_empty_sv_data(struct mmu_fast *g)
+{
+    g->tag = MMU_FAST_EMPTY;
+    g[2 * MMU_FAST_SIZE].tag = MMU_FAST_EMPTY; /* [PW_ACC_WRITE][supervisor] */
+}
+
 static MMU_ALWAYS_INLINE void mmu_tlb_evicted(struct mmu *m, const struct mmu_tlb_entry *e,
                                               int32_t idx, bool masked)
 {
     if (masked && !(m->tlb_mirror[idx] & ~MMU_MIRROR_SV_DATA)) {
-        struct mmu_fast *g = mmu_fast_slot(m, PW_ACC_READ, false, e->lin);
-        g->tag = MMU_FAST_EMPTY;
-        mmu_fast_slot(m, PW_ACC_WRITE, false, e->lin)->tag = MMU_FAST_EMPTY;
+        mmu_fast_empty_sv_data(mmu_fast_slot(m, PW_ACC_READ, false, e->lin));
         return;
     }
     if (!masked || (m->tlb_mirror[idx] & MMU_MIRROR_FETCH)) {

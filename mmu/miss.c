@@ -105,9 +105,6 @@ static MMU_ALWAYS_INLINE void quick_slot(struct mmu_fast *g, uint64_t key, uintp
     g->addend = addend;
 }
 
-/* tlb_mirror's bits (access kind * 2 + user) of the supervisor's read and write slots. */
-#define QUICK_MIRROR_SV_DATA (1u << (PW_ACC_READ * 2) | 1u << (PW_ACC_WRITE * 2))
-_Static_assert(QUICK_MIRROR_SV_DATA == MMU_MIRROR_SV_DATA, "mmu.h's MMU_MIRROR_SV_DATA");
 
 /* The way a fill of a full set replaces under RANDOM, as mmu_tlb_pick_victim. */
 static MMU_ALWAYS_INLINE unsigned quick_random4(struct mmu *m)
@@ -258,10 +255,8 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
         unsigned mir = m->tlb_mirror[idx];
         struct mmu_fast *g = mmu_fast_slot(m, 0, 0, old_page);
         MMU_SCALAR(g); /* one base for the six slots */
-        if (MMU_LIKELY(!(mir & ~QUICK_MIRROR_SV_DATA))) {
-            /* emptied without being read, as mmu_tlb_evicted does */
-            g->tag = MMU_FAST_EMPTY;
-            g[2 * MMU_FAST_SIZE].tag = MMU_FAST_EMPTY;
+        if (MMU_LIKELY(!(mir & ~MMU_MIRROR_SV_DATA))) {
+            mmu_fast_empty_sv_data(g); /* without reading them, as mmu_tlb_evicted */
         } else {
             quick_drop1(g, old_page);
             quick_drop1(g + MMU_FAST_SIZE, old_page);

@@ -162,7 +162,7 @@ struct mmu {
      * supervisor's data slots mirrored empties those two without reading them
      * (mmu_tlb_evicted). */
 #define MMU_MIRROR_FETCH 0x30u
-#define MMU_MIRROR_SV_DATA 0x05u /* the supervisor's read and write slots */
+#define MMU_MIRROR_SV_DATA (1u << (PW_ACC_READ * 2) | 1u << (PW_ACC_WRITE * 2)) /* supervisor's */
     uint8_t tlb_mirror[64];
     /* tlb_lin[i] == tlb[i].lin for i < 64 (MMU_TLB_NO_PAGE when invalid), kept by
      * mmu_tlb_set_lin: the four tags of a 4-way set in 16 contiguous bytes, for the
