@@ -173,13 +173,15 @@ struct cpu {
     /* ---- segment checks for decoded instructions (cpu/dcache.h: dc_seg_forget) ----
      * Learnt while decoded instructions run (they change no segment, CPL, CR0 or
      * EFLAGS.AC): an access of size n at offset off needs no further segment check when
-     * off + n <= dc_seg_end[sreg] (0: check, or not known yet); dc_user is CPL == 3, and
-     * dc_fast the MMU's read and write fast tables for that privilege, dc_rmiss its read
-     * misses. */
+     * off + n <= dc_seg_end[sreg] (0: check, or not known yet), and none at all when bit
+     * sreg of dc_flat is set (a flat segment: off is the linear address); dc_user is
+     * CPL == 3, and dc_fast the MMU's read and write fast tables for that privilege,
+     * dc_rquick the common case of its read misses. */
     uint64_t dc_seg_end[6];
+    uint8_t dc_flat;
     bool dc_user;
     struct mmu_fast *dc_fast[2]; /* [PW_ACC_READ], [PW_ACC_WRITE] */
-    const mmu_read_miss_fn *dc_rmiss; /* mmu_read_miss_of[dc_user] */
+    const mmu_read_miss_fn *dc_rquick; /* mmu_read_quick_of[dc_user] */
     /* ---- where a running block started (cpu/dc_ops.h: dc_sync) ----
      * A decoded record that touches memory sets insn_eip and icount only when an access
      * leaves the fast path (a fault, an observer, a device may look): db_eip0 + its offset

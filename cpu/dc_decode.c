@@ -42,6 +42,10 @@ void dc_seg_learn(struct cpu *c, int sreg)
     bool ac = (c->eflags & FL_AC) && c->model >= CPU_486 && (c->cr0 & CR0_AM) && c->cpl == 3;
     bool fast = !ac && (s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks);
     c->dc_seg_end[sreg] = fast ? (uint64_t)s->limit + 1 : 0;
+    /* flat (base 0, limit 4 GiB - 1): not even the limit compare (dc_ops.h, dc_seg_flat) */
+    uint8_t bit = (uint8_t)(1u << sreg);
+    c->dc_flat = (uint8_t)(fast && s->base == 0 && s->limit == 0xFFFFFFFFu ? c->dc_flat | bit
+                                                                          : c->dc_flat & ~bit);
 }
 
 void dc_interp(struct cpu *c, const struct dinsn *d)

@@ -68,16 +68,65 @@ static inline __attribute__((always_inline)) uint8_t *dc_fast_use(struct cpu *c,
     return a ? mmu_fast_use_as(c->mmu, f, lin, a->touch) : mmu_fast_use(c->mmu, f, lin);
 }
 
+/* A segment learnt flat (dc_seg_learn: base 0, limit 4 GiB - 1, no other check): the offset
+ * is the linear address and every access within 4 GiB is within the limit. One that wraps
+ * past 4 GiB (off + n > 2^32) is beyond it; it crosses a page too, so that no fast slot
+ * matches it, and dc_flat_within sends it the long way before a miss is made. */
+static inline bool dc_seg_flat(const struct cpu *c, int sreg)
+{
+    return (c->dc_flat >> sreg) & 1;
+}
+static inline bool dc_flat_within(uint32_t off, unsigned n)
+{
+    return off <= UINT32_MAX - (n - 1); /* off + n <= 2^32 */
+}
+
+/* Where a decoded access of n bytes at off through sreg goes: a fast hit (*f the slot that
+ * matched), a miss of the fast table (*lin for the MMU), or the long way (the segment not
+ * learnt, or the access beyond its limit). */
+enum dc_way { DC_HIT, DC_MISS, DC_LONG };
+static inline __attribute__((always_inline)) enum dc_way dc_locate(struct cpu *c, int sreg,
+                                                                   uint32_t off, unsigned n,
+                                                                   int acc, uint32_t *lin,
+                                                                   struct mmu_fast **f)
+{
+    if (likely(dc_seg_flat(c, sreg))) {
+        *lin = off;
+        *f = dc_fast_slot(c, acc, off);
+        if (likely(mmu_fast_match(*f, off, n)))
+            return DC_HIT;
+        return likely(dc_flat_within(off, n)) ? DC_MISS : DC_LONG;
+    }
+    if (unlikely((uint64_t)off + n > c->dc_seg_end[sreg]))
+        return DC_LONG;
+    *lin = c->seg[sreg].base + off;
+    *f = dc_fast_slot(c, acc, *lin);
+    return likely(mmu_fast_match(*f, *lin, n)) ? DC_HIT : DC_MISS;
+}
+
+/* A read miss that the MMU's common case did not take (MMU_MISS_SLOW): the general path,
+ * after dc_sync, since a fault or an observer may look; raises #PF. Returns the value. */
+static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const struct dinsn *d,
+                                                          uint32_t lin, unsigned size)
+{
+    dc_sync(c, d);
+    uint64_t r = mmu_read_miss_general(c->mmu, lin, size, c->dc_user);
+    if (r & MMU_MISS_FAULT)
+        cpu_raise_pf(c);
+    return (uint32_t)r;
+}
+
 /* mem_read8/16/32 and mem_write8/16/32 (decode.h) with the segment check learnt by
  * dc_seg_learn (dcache.h) and the MMU's fast slot tested here, so that dc_sync runs only
- * off the fast path; anything else takes those. Every way but the fast one says so (when
+ * where something may look (off the fast path and off the common case of a read miss);
+ * anything else takes those. Every way but the fast one says so (when
  * a is not NULL: a->left), so that the run loop looks at what an access off the fast path may
  * have changed only after those (dc_run.h, DB_MEM): a fast hit changes nothing it checks,
  * except a write into the running block's bytes, which sets it too. */
 #define DC_DEFINE_MEM(bits)                                                                 \
     /* the long way (the segment not learnt, or its limit exceeded): out of line, so that   \
      * the records keep no value across it */                                               \
-    static __attribute__((noinline)) uint##bits##_t dc_read##bits##_long(                  \
+    static __attribute__((noinline)) uint##bits##_t dc_read##bits##_long(                   \
         struct cpu *c, int sreg, uint32_t off)                                              \
     {                                                                                       \
         uint##bits##_t v = mem_read##bits(c, sreg, off);                                    \
@@ -91,51 +140,64 @@ static inline __attribute__((always_inline)) uint8_t *dc_fast_use(struct cpu *c,
         mem_write##bits(c, sreg, off, v);                                                   \
         dc_seg_learn(c, sreg);                                                              \
     }                                                                                       \
-    static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(             \
+    static inline __attribute__((always_inline)) uint##bits##_t dc_read##bits(              \
         struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, struct dc_acc *a)     \
     {                                                                                       \
-        if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
-            uint32_t lin = c->seg[sreg].base + off;                                         \
-            struct mmu_fast *f = dc_fast_slot(c, PW_ACC_READ, lin);                         \
-            if (likely(mmu_fast_match(f, lin, (bits) / 8))) {                               \
-                uint##bits##_t v;                                                           \
-                memcpy(&v, dc_fast_use(c, f, lin, a), (bits) / 8);                          \
-                return v;                                                                   \
+        uint32_t lin;                                                                       \
+        struct mmu_fast *f;                                                                 \
+        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_READ, &lin, &f);       \
+        if (likely(way == DC_HIT))                                                          \
+            goto hit;                                                                       \
+        if (unlikely(way == DC_LONG))                                                       \
+            goto longway;                                                                   \
+        {                                                                                   \
+            /* the common case needs no dc_sync (nothing can look while it runs), and moves \
+             * slow_seq only when it says so (MMU_MISS_MOVED) */                            \
+            uint64_t r = c->dc_rquick[(bits) / 16](c->mmu, lin); /* 0, 1, 2: 8, 16, 32 */   \
+            if (unlikely(r >> 32)) {                                                        \
+                if (a)                                                                      \
+                    a->left = true;                                                         \
+                if (r & MMU_MISS_SLOW)                                                      \
+                    r = dc_read_general(c, d, lin, (bits) / 8);                             \
             }                                                                               \
-            if (a)                                                                          \
-                a->left = true;                                                             \
-            dc_sync(c, d);                                                                  \
-            uint64_t r = c->dc_rmiss[(bits) / 16](c->mmu, lin); /* 0, 1, 2: 8, 16, 32 */     \
-            if (unlikely(r & MMU_MISS_FAULT))                                               \
-                cpu_raise_pf(c);                                                            \
             return (uint##bits##_t)r;                                                       \
         }                                                                                   \
+    hit: {                                                                                  \
+        uint##bits##_t v;                                                                   \
+        memcpy(&v, dc_fast_use(c, f, lin, a), (bits) / 8);                                  \
+        return v;                                                                           \
+    }                                                                                       \
+    longway:                                                                                \
         if (a)                                                                              \
             a->left = true;                                                                 \
         dc_sync(c, d);                                                                      \
         return dc_read##bits##_long(c, sreg, off);                                          \
     }                                                                                       \
-    static inline __attribute__((always_inline)) void dc_write##bits(                      \
+    static inline __attribute__((always_inline)) void dc_write##bits(                       \
         struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, uint##bits##_t v,     \
         struct dc_acc *a)                                                                   \
     {                                                                                       \
-        if (likely((uint64_t)off + (bits) / 8 <= c->dc_seg_end[sreg])) {                    \
-            uint32_t lin = c->seg[sreg].base + off;                                         \
-            struct mmu_fast *f = dc_fast_slot(c, PW_ACC_WRITE, lin);                        \
-            if (likely(mmu_fast_match(f, lin, (bits) / 8))) {                               \
-                uint8_t *h = dc_fast_use(c, f, lin, a);                                     \
-                if (unlikely(mmu_fast_watch(c->mmu, h)) && a)                               \
-                    a->left = true;                                                         \
-                memcpy(h, &v, (bits) / 8);                                                  \
-                return;                                                                     \
-            }                                                                               \
-            if (a)                                                                          \
-                a->left = true;                                                             \
-            dc_sync(c, d);                                                                  \
-            if (unlikely(!mmu_write_miss##bits(c->mmu, lin, c->dc_user, v)))                \
-                cpu_raise_pf(c);                                                            \
-            return;                                                                         \
-        }                                                                                   \
+        uint32_t lin;                                                                       \
+        struct mmu_fast *f;                                                                 \
+        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_WRITE, &lin, &f);      \
+        if (likely(way == DC_HIT))                                                          \
+            goto hit;                                                                       \
+        if (unlikely(way == DC_LONG))                                                       \
+            goto longway;                                                                   \
+        if (a)                                                                              \
+            a->left = true;                                                                 \
+        dc_sync(c, d);                                                                      \
+        if (unlikely(!mmu_write_miss##bits(c->mmu, lin, c->dc_user, v)))                    \
+            cpu_raise_pf(c);                                                                \
+        return;                                                                             \
+    hit: {                                                                                  \
+        uint8_t *h = dc_fast_use(c, f, lin, a);                                             \
+        if (unlikely(mmu_fast_watch(c->mmu, h)) && a)                                       \
+            a->left = true;                                                                 \
+        memcpy(h, &v, (bits) / 8);                                                          \
+        return;                                                                             \
+    }                                                                                       \
+    longway:                                                                                \
         if (a)                                                                              \
             a->left = true;                                                                 \
         dc_sync(c, d);                                                                      \

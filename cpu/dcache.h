@@ -106,10 +106,11 @@ static inline bool dc_match(const struct dinsn *d, const uint8_t *p)
 static inline void dc_seg_forget(struct cpu *c)
 {
     memset(c->dc_seg_end, 0, sizeof c->dc_seg_end);
+    c->dc_flat = 0;
     c->dc_user = cpu_user(c);
     c->dc_fast[PW_ACC_READ] = c->mmu->fast[PW_ACC_READ][c->dc_user];
     c->dc_fast[PW_ACC_WRITE] = c->mmu->fast[PW_ACC_WRITE][c->dc_user];
-    c->dc_rmiss = mmu_read_miss_of[c->dc_user];
+    c->dc_rquick = mmu_read_quick_of[c->dc_user];
 }
 void dc_seg_learn(struct cpu *c, int sreg);
 

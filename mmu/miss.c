@@ -22,6 +22,10 @@
 
 #include "mmu/internal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define QUICK_EVENTS \
     (PW_EV_BIT(PW_EV_WALK) | PW_EV_BIT(PW_EV_TLB_FILL) | PW_EV_BIT(PW_EV_TLB_EVICT))
 
@@ -56,7 +60,8 @@ void mmu_quick_refresh(struct mmu *m)
     m->q_on = m->paging && p->a20 && m->cfg.mode == TLB_SETASSOC && m->cfg.ways == 4 &&
               mmu_tlb_masked(m) && (random || m->tlb_n < 64) && !m->tlb_check &&
               !(m->events && (m->events->mask & QUICK_EVENTS)) && m->q_hooked;
-    m->q_pd = m->q_on ? phys_ram_direct(p, m->cr3 & PAGE_MASK, PAGE_SIZE) : NULL;
+    const uint8_t *pd = m->q_on ? phys_ram_direct(p, m->cr3 & PAGE_MASK, PAGE_SIZE) : NULL;
+    m->q_pd = pd ? pd : (const uint8_t *)quick_no_table;
 }
 
 void mmu_quick_new_cr3(struct mmu *m)
@@ -67,7 +72,7 @@ void mmu_quick_new_cr3(struct mmu *m)
     }
     uint32_t pd = m->cr3 & PAGE_MASK; /* q_on: A20 on */
     m->q_cr3 = m->cr3;
-    m->q_pd = m->q_on && quick_ram(m, pd) ? m->q_ram + pd : NULL;
+    m->q_pd = m->q_on && quick_ram(m, pd) ? m->q_ram + pd : (const uint8_t *)quick_no_table;
 }
 
 /* The first eight bytes (tag, tlb_index) of a fast slot that mirrors entry idx for page:
@@ -86,6 +91,18 @@ static MMU_ALWAYS_INLINE uint64_t quick_key(uint32_t page, int32_t idx)
 static MMU_ALWAYS_INLINE uintptr_t quick_set16(const struct mmu *m, uint32_t lin)
 {
     return (lin >> (PAGE_SHIFT - 4)) & m->q_set16;
+}
+
+/* Is page one of the four tags at t (a set of the TLB)? */
+static MMU_ALWAYS_INLINE bool quick_in_set(const uint32_t *t, uint32_t page)
+{
+#if defined(__SSE2__)
+    __m128i eq = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)t),
+                                 _mm_set1_epi32((int)page));
+    return _mm_movemask_epi8(eq) != 0;
+#else
+    return t[0] == page || t[1] == page || t[2] == page || t[3] == page;
+#endif
 }
 
 /* Empties fast slot g if it mirrors the entry that holds page (mmu_fast_drop1). In a
@@ -152,26 +169,16 @@ static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_a
                                           bool user, unsigned size, uint32_t *cpte,
                                           uint8_t **hl)
 {
-    const uint8_t *pd = m->q_pd;
-    if (!MMU_LIKELY(pd != NULL))
-        return false;
     if (acc != PW_ACC_FETCH && !MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size))
         return false; /* the access crosses a page */
-
-    /* The set (its four tags, contiguous in tlb_lin): a tag equal to the page is a valid
-     * entry (invalid ones hold MMU_TLB_NO_PAGE), that is a TLB hit, which the general path
-     * handles. */
-    uint32_t page = lin & PAGE_MASK;
-    const uint32_t *t = (const uint32_t *)((const uint8_t *)m->tlb_lin + quick_set16(m, lin));
-    if (!MMU_LIKELY(t[0] != page && t[1] != page && t[2] != page && t[3] != page))
-        return false;
 
     /* The walk (walk.c's rules), with nothing to set. A PDE equal to the last one that
      * passed needs no checks: the same value names the same table, and what made it plain
      * RAM (the bus, A20) has not changed since, or mmu_quick_refresh would have forgotten
-     * it. */
+     * it. When the common case does not apply, q_pd is a directory of zeros: its PDE
+     * leaves below, before anything that assumes the common geometry. */
     uint32_t pde, pte;
-    memcpy(&pde, pd + 4 * (size_t)(lin >> 22), 4);
+    memcpy(&pde, m->q_pd + 4 * (size_t)(lin >> 22), 4);
     const uint8_t *ptab = m->q_ptab;
     if (!MMU_LIKELY(pde == m->q_pde)) {
         uint32_t table = pde & PAGE_MASK;
@@ -185,6 +192,13 @@ static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_a
     uint32_t want = PTE_P | PTE_A | (acc == PW_ACC_WRITE ? PTE_D : 0);
     uint32_t rights = pde & pte & (PTE_RW | PTE_US);
     if ((pte & want) != want || !mmu_rights_allow(m, rights, acc, user))
+        return false;
+
+    /* The set (its four tags, contiguous in tlb_lin): a tag equal to the page is a valid
+     * entry (invalid ones hold MMU_TLB_NO_PAGE), that is a TLB hit, which the general path
+     * handles. */
+    const uint32_t *t = (const uint32_t *)((const uint8_t *)m->tlb_lin + quick_set16(m, lin));
+    if (!MMU_LIKELY(!quick_in_set(t, lin & PAGE_MASK)))
         return false;
 
     /* The frame: plain RAM that host_page() would hand out for this access (quick_ram with
@@ -215,11 +229,12 @@ enum quick_state {
     QUICK_FREE,        /* the set has a free way: 'valid' holds its ways' valid bits */
 };
 
-static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_access acc,
-                                           bool user, uint32_t cpte, uintptr_t addend,
-                                           enum quick_state state, unsigned valid,
-                                           bool miss_entry)
+static MMU_ALWAYS_INLINE uint64_t quick_commit(struct mmu *m, uint32_t lin,
+                                               enum pw_access acc, bool user, uint32_t cpte,
+                                               uintptr_t addend, enum quick_state state,
+                                               unsigned valid, bool miss_entry)
 {
+    uint64_t moved = 0; /* MMU_MISS_MOVED when a read miss entry moved slow_seq */
     /* One count: the lookup, miss, walk, fill and eviction are derived from it (mmu.h,
      * q_free; mmu_stats). */
     m->q_count++;
@@ -266,8 +281,10 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
                 quick_drop1(g + 4 * MMU_FAST_SIZE, old_page);
                 quick_drop1(g + 5 * MMU_FAST_SIZE, old_page);
                 m->epoch++;
-                if (miss_entry && acc == PW_ACC_READ) /* mmu_read_miss did not move it */
+                if (miss_entry && acc == PW_ACC_READ) { /* mmu_read_miss did not move it */
                     m->slow_seq++;
+                    moved = MMU_MISS_MOVED;
+                }
             }
         }
     } else {
@@ -305,6 +322,7 @@ static MMU_ALWAYS_INLINE void quick_commit(struct mmu *m, uint32_t lin, enum pw_
         mirror |= 1u << (2 + user);
     }
     m->tlb_mirror[idx] = (uint8_t)mirror;
+    return moved;
 }
 
 /* One common-case miss, all in one (mmu_read_slow, mmu_write_slow): true with the access
@@ -387,23 +405,23 @@ COMMIT_FNS(user, true)
     static __attribute__((noinline)) uint64_t read_any_##name##bits(                         \
         struct mmu *m, uint32_t lin, uint32_t cpte, uintptr_t addend)                        \
     {                                                                                        \
-        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0, true);           \
-        return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
+        uint64_t moved =                                                                     \
+            quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_ANY, 0, true);       \
+        return moved | mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);           \
     }                                                                                        \
     static __attribute__((noinline)) uint64_t read_free_##name##bits(                        \
         struct mmu *m, uint32_t lin, uint32_t cpte, uintptr_t addend, unsigned valid)        \
     {                                                                                        \
-        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FREE, valid, true);      \
-        return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
+        uint64_t moved =                                                                     \
+            quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FREE, valid, true);  \
+        return moved | mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);           \
     }                                                                                        \
     static __attribute__((noinline)) uint64_t read_##name##bits(struct mmu *m, uint32_t lin) \
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl))) {   \
-            m->slow_seq++;                                                                   \
-            return mmu_read_general(m, lin, (bits) / 8, user, PW_ACC_READ);                  \
-        }                                                                                    \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl)))     \
+            return MMU_MISS_SLOW;                                                            \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         MMU_SCALAR(addend); /* hl is addend + lin below: one register less */                \
         if (!MMU_LIKELY(m->tlb_valid == m->q_full)) {                                        \
@@ -412,8 +430,9 @@ COMMIT_FNS(user, true)
                 return read_any_##name##bits(m, lin, cpte, addend);                          \
             return read_free_##name##bits(m, lin, cpte, addend, valid);                      \
         }                                                                                    \
-        quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FULL_RANDOM, 0, true);   \
-        return mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);                   \
+        uint64_t moved =                                                                     \
+            quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FULL_RANDOM, 0, true); \
+        return moved | mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);           \
     }                                                                                        \
     static __attribute__((noinline)) bool write_##name##bits(struct mmu *m, uint32_t lin,    \
                                                              uint32_t v)                     \
@@ -431,7 +450,10 @@ COMMIT_FNS(user, true)
     MISS_LEAVES(bits, user, true)                                                            \
     uint64_t mmu_read_miss##bits(struct mmu *m, uint32_t lin, bool user)                     \
     {                                                                                        \
-        return user ? read_user##bits(m, lin) : read_sv##bits(m, lin);                       \
+        uint64_t r = user ? read_user##bits(m, lin) : read_sv##bits(m, lin);                 \
+        if (MMU_LIKELY(!(r & MMU_MISS_SLOW)))                                                \
+            return r;                                                                        \
+        return mmu_read_miss_general(m, lin, (bits) / 8, user);                              \
     }                                                                                        \
     bool mmu_write_miss##bits(struct mmu *m, uint32_t lin, bool user, uint32_t v)            \
     {                                                                                        \
@@ -444,9 +466,15 @@ MISS_FNS(16)
 MISS_FNS(32)
 #undef MISS_FNS
 
-const mmu_read_miss_fn mmu_read_miss_of[2][3] = {{read_sv8, read_sv16, read_sv32},
-                                                 {read_user8, read_user16, read_user32}};
+const mmu_read_miss_fn mmu_read_quick_of[2][3] = {{read_sv8, read_sv16, read_sv32},
+                                                  {read_user8, read_user16, read_user32}};
 #undef MISS_LEAVES
+
+uint64_t mmu_read_miss_general(struct mmu *m, uint32_t lin, unsigned size, bool user)
+{
+    m->slow_seq++;
+    return mmu_read_general(m, lin, size, user, PW_ACC_READ);
+}
 
 /* The same for any size, without the block loop's counters (mmu.h). */
 bool mmu_read_slow(struct mmu *m, uint32_t lin, unsigned size, bool user, enum pw_access acc,

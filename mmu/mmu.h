@@ -182,9 +182,9 @@ struct mmu {
                                   the bus's and the event bus's change hooks */
     uint32_t q_ram_limit;      /* plain RAM lies below this, outside the hole (0: a window
                                   covers some RAM, decode everything the long way) */
-    const uint8_t *q_pd;       /* host address of the page directory, NULL when the common
-                                  case does not apply (!q_on, or the directory not in RAM):
-                                  the miss path's one entry test */
+    const uint8_t *q_pd;       /* host address of the page directory, or of a directory of
+                                  zeros (no PDE present) when the common case does not
+                                  apply (!q_on, or the directory not in RAM) */
     uint8_t *q_ram;            /* phys->ram and phys->frame_flags */
     const uint8_t *q_frame_flags;
     uint64_t q_count;          /* misses the common path served: their share of the
@@ -334,11 +334,19 @@ static inline uint8_t *mmu_fast_lookup(struct mmu *m, int acc, bool user, uint32
 uint64_t mmu_read_miss8(struct mmu *m, uint32_t lin, bool user);
 uint64_t mmu_read_miss16(struct mmu *m, uint32_t lin, bool user);
 uint64_t mmu_read_miss32(struct mmu *m, uint32_t lin, bool user);
-/* The read misses of one privilege: mmu_read_miss<bits>(m, lin, user) calls
- * mmu_read_miss_of[user][0, 1, 2 for 8, 16, 32 bits](m, lin), which a caller that knows the
- * privilege already may call directly (the CPU keeps the row of its CPL). */
+/* The same read miss in two halves, for a caller that has something to do before the
+ * general path runs (the CPU's block loop tells where the instruction restarts, which only
+ * the general path may need: a fault, an observer). mmu_read_quick_of[user][0, 1, 2 for 8,
+ * 16, 32 bits](m, lin) is the common case alone: it returns what mmu_read_miss<bits> would,
+ * or MMU_MISS_SLOW having changed nothing; the caller then calls mmu_read_miss_general with
+ * the same arguments, which does the rest. mmu_read_miss<bits>(m, lin, user) is both. */
+#define MMU_MISS_SLOW (1ull << 33)
+/* Set besides the value when a read miss moved slow_seq (its eviction took an entry a fetch
+ * slot mirrored), so that a caller need not look at slow_seq after one that did not. */
+#define MMU_MISS_MOVED (1ull << 34)
 typedef uint64_t (*mmu_read_miss_fn)(struct mmu *m, uint32_t lin);
-extern const mmu_read_miss_fn mmu_read_miss_of[2][3];
+extern const mmu_read_miss_fn mmu_read_quick_of[2][3];
+uint64_t mmu_read_miss_general(struct mmu *m, uint32_t lin, unsigned size, bool user);
 bool mmu_write_miss8(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss16(struct mmu *m, uint32_t lin, bool user, uint32_t v);
 bool mmu_write_miss32(struct mmu *m, uint32_t lin, bool user, uint32_t v);

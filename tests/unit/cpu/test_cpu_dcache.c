@@ -140,6 +140,43 @@ static void run_edges(void)
     tm_free(t);
 }
 
+/* A flat data segment (base 0, limit 4 GiB - 1) is learnt as such in a block, which then
+ * skips the limit compare (dc_ops.h, dc_seg_flat): an access that runs past 4 GiB is still
+ * beyond the limit, #GP(0) at that instruction, as the interpreter has it. A loop reads (or
+ * writes) at EBX = 0xFFFFFFE5 + 8k: the fourth pass reaches 0xFFFFFFFD..0x1_00000000. */
+static void run_flat_wrap(int stepped, int write)
+{
+    const uint8_t code[] = {
+        write ? 0x89 : 0x8B, 0x03, /* 2000 mov (%ebx),%eax or mov %eax,(%ebx) */
+        0x83, 0xC3, 0x08,          /* 2002 add $8,%ebx */
+        0x49,                      /* 2005 dec %ecx */
+        0x75, 0xF8,                /* 2006 jnz 2000 */
+        0xF4,                      /* 2008 hlt */
+    };
+    static const uint8_t handler[] = {0xF4};
+    struct tmach *t = tm_new(CPU_386);
+    struct cpu *c = &t->cpu;
+    tm_flat32(t, 0x2000);
+    tm_load(t, 0x2000, code, sizeof code);
+    tm_load(t, 0x4000, handler, sizeof handler);
+    tm_set_gate(t, EXC_GP, 0x4000);
+    c->gpr[R_EBX] = 0xFFFFFFE5u;
+    c->gpr[R_ECX] = 10;
+    if (stepped) {
+        for (int k = 0; k < 100 && !c->halted; k++)
+            cpu_step(c);
+    } else {
+        CHECK_EQ(tm_run(t, 100), CPU_STOP_HALT);
+    }
+    CHECK_EQ(c->eip, 0x4001);
+    CHECK_EQ(c->icount, 13); /* three passes of four, the handler's hlt */
+    CHECK_EQ(c->gpr[R_EBX], 0xFFFFFFFDu);
+    CHECK_EQ(c->gpr[R_ECX], 7);
+    CHECK_EQ(tm_rd32(t, 0x90000 - 12), 0x2000); /* pushed EIP: the access itself */
+    CHECK_EQ(tm_rd32(t, 0x90000 - 16), 0);      /* error code */
+    tm_free(t);
+}
+
 /* Fused pairs (a flag-setting register instruction + Jcc in one record): the boundary
  * between the two stays an instruction boundary. A budget that ends between them stops
  * there; a Jcc that faults reports its own EIP with the first instruction retired. */
@@ -198,5 +235,9 @@ int main(void)
     run_edges();
     run_fused(0);
     run_fused(1);
+    for (int w = 0; w < 2; w++) {
+        run_flat_wrap(0, w);
+        run_flat_wrap(1, w);
+    }
     return test_summary("test_cpu_dcache");
 }
