@@ -13,8 +13,10 @@
  *
  * The conditions that change rarely (paging, geometry, --tlb-check, subscriptions, the bus,
  * CR3) are folded into one pointer, m->q_pd, recomputed when they change (the bus and the
- * event bus call back: mmu.c, hooks_take). The entries the inline accessors call
- * (mmu_read_miss8/16/32, mmu_write_miss8/16/32) and mmu_fetch_ptr's miss make no call on
+ * event bus call back: mmu.c, hooks_take): the page directory, or a directory of zeros
+ * whose PDEs send everything to the general path. The entries the inline accessors call
+ * (mmu_read_miss8/16/32, mmu_write_miss8/16/32), the read's common case alone
+ * (mmu_read_quick_of, for the CPU's block loop) and mmu_fetch_ptr's miss make no call on
  * the common path (a full TLB under RANDOM, or a set with a free way), so they save few
  * registers, and a read's value comes back in a register. tests/bench/PROFILE.md has the
  * measurements ("MMU miss path, fourth round"). */

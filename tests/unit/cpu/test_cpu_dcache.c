@@ -140,6 +140,18 @@ static void run_edges(void)
     tm_free(t);
 }
 
+/* A flat 32-bit machine running code at 0x2000, with a #GP handler (HLT) at 0x4000. */
+static struct tmach *gp_machine(const uint8_t *code, size_t n)
+{
+    static const uint8_t handler[] = {0xF4};
+    struct tmach *t = tm_new(CPU_386);
+    tm_flat32(t, 0x2000);
+    tm_load(t, 0x2000, code, n);
+    tm_load(t, 0x4000, handler, sizeof handler);
+    tm_set_gate(t, EXC_GP, 0x4000);
+    return t;
+}
+
 /* A flat data segment (base 0, limit 4 GiB - 1) is learnt as such in a block, which then
  * skips the limit compare (dc_ops.h, dc_seg_flat): an access that runs past 4 GiB is still
  * beyond the limit, #GP(0) at that instruction, as the interpreter has it. A loop reads (or
@@ -153,13 +165,8 @@ static void run_flat_wrap(int stepped, int write)
         0x75, 0xF8,                /* 2006 jnz 2000 */
         0xF4,                      /* 2008 hlt */
     };
-    static const uint8_t handler[] = {0xF4};
-    struct tmach *t = tm_new(CPU_386);
+    struct tmach *t = gp_machine(code, sizeof code);
     struct cpu *c = &t->cpu;
-    tm_flat32(t, 0x2000);
-    tm_load(t, 0x2000, code, sizeof code);
-    tm_load(t, 0x4000, handler, sizeof handler);
-    tm_set_gate(t, EXC_GP, 0x4000);
     c->gpr[R_EBX] = 0xFFFFFFE5u;
     c->gpr[R_ECX] = 10;
     if (stepped) {
@@ -190,13 +197,8 @@ static void run_fused(int stepped)
         0x89, 0xD8, /* 2007 mov %ebx,%eax */
         0xEB, 0xF5, /* 2009 jmp 2000 */
     };
-    static const uint8_t handler[] = {0xF4};
-    struct tmach *t = tm_new(CPU_386);
+    struct tmach *t = gp_machine(code, sizeof code);
     struct cpu *c = &t->cpu;
-    tm_flat32(t, 0x2000);
-    tm_load(t, 0x2000, code, sizeof code);
-    tm_load(t, 0x4000, handler, sizeof handler);
-    tm_set_gate(t, EXC_GP, 0x4000);
     c->seg[SEG_CS].limit = 0x2080;
     cpu_mode_changed(c);
     c->gpr[R_EAX] = 1;
