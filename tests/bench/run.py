@@ -90,33 +90,38 @@ def run_once(cmd, timeout):
     return dt, (m.group(1), int(m.group(2)), m.group(3)) if m else None, out
 
 
-def measure(name, make_cmd, images, runs, timeout, tmp, log):
-    """Returns {workload: {'times': [...], 'insns': n, 'check': hex} or {'error': text}}.
+def measure(emus, images, runs, timeout, tmp, log):
+    """Returns {emulator: {workload: {'times': [...], 'insns': n, 'check': hex} or {'error': text}}}.
 
-    The runs are interleaved (round i runs every workload once, the empty image first), so
-    that whatever drifts on the host over the series (other load, clock) weighs on the
-    start-up figure and on every workload alike, rather than on whichever ran during it."""
+    The runs are interleaved: round i runs every emulator once on every workload (the empty
+    image first), so that whatever drifts on the host over the series (other load, clock)
+    weighs on every emulator, on its start-up figure and on every workload alike, rather than
+    on whichever ran during it: the ratios compare runs made at the same time."""
     order = ['empty'] + WORKLOADS
-    times = {w: [] for w in order}
-    info, errors = {}, {}
+    times = {n: {w: [] for w in order} for n, _ in emus}
+    info = {n: {} for n, _ in emus}
+    errors = {n: {} for n, _ in emus}
     for _ in range(runs):
-        for w in order:
-            if w in errors or 'empty' in errors:
-                continue
-            dt, got, out = run_once(make_cmd(images[w], tmp), timeout)
-            if not got or got[0] != w:
-                errors[w] = out.strip().splitlines()[-1] if out.strip() else 'no output'
-                log(f'  {name:24} {w:11} failed: {errors[w]}')
-                continue
-            times[w].append(dt)
-            info[w] = got
+        for name, make_cmd in emus:
+            for w in order:
+                if w in errors[name] or 'empty' in errors[name]:
+                    continue
+                dt, got, out = run_once(make_cmd(images[w], tmp), timeout)
+                if not got or got[0] != w:
+                    errors[name][w] = out.strip().splitlines()[-1] if out.strip() else 'no output'
+                    log(f'  {name:24} {w:11} failed: {errors[name][w]}')
+                    continue
+                times[name][w].append(dt)
+                info[name][w] = got
     res = {}
-    for w in order:
-        if w in errors or 'empty' in errors:
-            res[w] = {'error': errors.get(w, errors.get('empty'))}
-            continue
-        res[w] = {'times': times[w], 'insns': info[w][1], 'check': info[w][2]}
-        log(f'  {name:24} {w:11} median {statistics.median(times[w]):7.3f} s')
+    for name, _ in emus:
+        r = res[name] = {}
+        for w in order:
+            if w in errors[name] or 'empty' in errors[name]:
+                r[w] = {'error': errors[name].get(w, errors[name].get('empty'))}
+                continue
+            r[w] = {'times': times[name][w], 'insns': info[name][w][1], 'check': info[name][w][2]}
+            log(f'  {name:24} {w:11} median {statistics.median(times[name][w]):7.3f} s')
     return res
 
 
@@ -352,12 +357,11 @@ def run_workloads(args, pw):
         keep = args.only.split(',')
         emus = [e for e in emus if e[0].split()[0] in keep]
 
-    results = {}
+    print('running ' + ', '.join(n for n, _ in emus) + f' ({args.runs} rounds, interleaved) ...',
+          flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, cmd in emus:
-            print(f'running {name} ...', flush=True)
-            results[name] = measure(name, cmd, images, args.runs, args.timeout, tmp,
-                                    lambda s: print(s, flush=True))
+        results = measure(emus, images, args.runs, args.timeout, tmp,
+                          lambda s: print(s, flush=True))
 
     pw_default = 'pagewalk tlb=386 default'
     print()
