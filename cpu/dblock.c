@@ -50,6 +50,12 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
         b->d[k] = (struct dinsn){.op = DB_OP_END, .eoff = (uint16_t)pos, .idx = (uint8_t)n};
     }
 closed:
+    /* the records' handlers, for the run loop's dispatch (struct dinsn, run[]): the block
+     * keys on its own copy of the bytes below */
+    for (unsigned i = 0; i < k + (k && !db_ends_block(b->d[k - 1].op)); i++) {
+        b->d[i].run[0] = dc_run_label(0, b->d[i].op);
+        b->d[i].run[1] = dc_run_label(1, b->d[i].op);
+    }
     b->nbytes = (uint16_t)pos;
     b->n = (uint8_t)n;
     unsigned nw = (pos + 7) / 8;

@@ -54,6 +54,10 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
     }
 }
 
+/* The label tables of the two copies of the run loop (dc_run.h), which each hands over when
+ * called without a CPU. */
+static const void *const *dc_run_labels[2];
+
 /* The run loop, once per kind of replacement policy (dc_run.h). */
 #define DC_RUN_NAME dc_run_plain
 #define DC_RUN_TOUCH 0
@@ -65,6 +69,15 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
 #include "cpu/dc_run.h"
 #undef DC_RUN_NAME
 #undef DC_RUN_TOUCH
+
+const void *dc_run_label(int k, unsigned op)
+{
+    if (!dc_run_labels[k]) {
+        dc_run_plain(NULL, 0);
+        dc_run_touch(NULL, 0);
+    }
+    return dc_run_labels[k][op];
+}
 
 void dc_run(struct cpu *c, uint64_t limit)
 {

@@ -13,6 +13,10 @@ static void DC_RUN_NAME(struct cpu *c, uint64_t limit)
 #undef DC_LABEL
 #undef DC_FLABEL
 #undef DC_FLABEL_Z
+    if (unlikely(!c)) { /* (dc_run_label: the handlers' addresses, once) */
+        dc_run_labels[DC_RUN_TOUCH] = label;
+        return;
+    }
     struct dbtab *bt = ((struct dcache *)c->internal)->blocks;
     struct mmu *m = c->mmu;
     const bool touch = DC_RUN_TOUCH; /* m->touch_on_hit, which dc_run tested */
@@ -78,7 +82,7 @@ lookup:
     m->watch_lo = (uintptr_t)p - 3; /* a write of up to 4 bytes that overlaps the block */
     m->watch_len = b->nbytes + 3u;
     d = b->d;
-    goto *label[d->op];
+    goto *d->run[DC_RUN_TOUCH];
 
 /* Before a stack or control record: where it restarts (and what observers of its events
  * see), where it goes on, what has retired. A data record sets none of it: nothing reads
@@ -131,7 +135,7 @@ lookup:
     B_##name:               \
     name(c, d);             \
     d++;                    \
-    goto *label[d->op];
+    goto *d->run[DC_RUN_TOUCH];
 /* A data record: the checks of DB_CHECK_SLOW only when one of its accesses left the fast
  * path (a.left), which the compiler knows to be false on the way from a fast hit, so that the
  * fast way goes straight on to the next record. */
@@ -144,7 +148,7 @@ lookup:
             DB_CHECK_SLOW();                                    \
     }                                                           \
     d++;                                                        \
-    goto *label[d->op];
+    goto *d->run[DC_RUN_TOUCH];
 /* The stack records: PUSH/POP/LEAVE go on within the block like memory records; the others
  * (CALL, RET, indirect JMP and CALL) are control transfers that end it. */
 #define DB_STACK(name)                          \
@@ -155,7 +159,7 @@ lookup:
         goto transfer_mem;                      \
     DB_AFTER_MEM();                             \
     d++;                                        \
-    goto *label[d->op];
+    goto *d->run[DC_RUN_TOUCH];
 #define DB_JUMP(name)       \
     B_##name:               \
     DB_SYNC();              \
@@ -276,7 +280,7 @@ transfer_taken:
         if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
             mmu_tlb_touch(m, code_tlb);
         d = b->d;
-        goto *label[d->op];
+        goto *d->run[DC_RUN_TOUCH];
     }
     link = &b->taken;
     b = b->taken;
@@ -325,7 +329,7 @@ refetch:
         code_tlb = c->fw_tlb_index;
     }
     d++;
-    goto *label[d->op];
+    goto *d->run[DC_RUN_TOUCH];
 interpret:
     /* the instruction at eip0 (= c->eip), for the interpreter */
     c->insn_eip = eip0;

@@ -26,7 +26,14 @@ struct dbtab;
 
 
 struct dinsn {
-    uint64_t bytes, mask;    /* instruction bytes 0..7 and the mask of those that count */
+    union {
+        struct {
+            uint64_t bytes, mask; /* instruction bytes 0..7 and the mask of those that count */
+        };
+        const void *run[2]; /* in a block (cpu/dblock.h), which keys on a copy of its own
+                               bytes: the record's handler in each copy of the run loop
+                               (dc_run.h: plain, touch), for a dispatch without a table */
+    };
     uint64_t bytes2, mask2;  /* bytes 8..15 */
     uint16_t op;             /* the handler (enum dc_op, dc_ops.h); a handler runs with
                                 c->eip already past the instruction (c->insn_eip at it),
@@ -59,6 +66,10 @@ struct dcache {
     struct dinsn e[DC_SIZE];
     struct dbtab *blocks; /* the run loop's blocks of records (cpu/dblock.h) */
 };
+
+/* dc_exec.c: the address of op's handler in copy k of the block run loop (0 plain, 1
+ * touch), for struct dinsn's run[]. */
+const void *dc_run_label(int k, unsigned op);
 
 /* dc_decode.c */
 struct dcache *dc_create(void);
