@@ -53,8 +53,9 @@ closed:
     /* the records' handlers, for the run loop's dispatch (struct dinsn, run[]): the block
      * keys on its own copy of the bytes below */
     for (unsigned i = 0; i < k + (k && !db_ends_block(b->d[k - 1].op)); i++) {
-        b->d[i].run[0] = dc_run_label(0, b->d[i].op);
-        b->d[i].run[1] = dc_run_label(1, b->d[i].op);
+        bool loop = b->loop && i == k - 1;
+        b->d[i].run[0] = dc_run_label(0, b->d[i].op, loop);
+        b->d[i].run[1] = dc_run_label(1, b->d[i].op, loop);
     }
     b->nbytes = (uint16_t)pos;
     b->n = (uint8_t)n;

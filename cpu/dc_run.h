@@ -7,14 +7,23 @@ static void DC_RUN_NAME(struct cpu *c, uint64_t limit)
 #define DC_LABEL(name) &&B_##name,
 #define DC_FLABEL(name, first) &&B_##name,
 #define DC_FLABEL_Z(name, first) &&B_##name##_z, &&B_##name##_nz,
-    static const void *const label[DC_OP_COUNT + 1] = {
-        &&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
-        DC_FUSED(DC_FLABEL_Z) &&B_end};
+#define DC_FLABEL_L(name, first) &&B_##name##_loop,
+#define DC_FLABEL_ZL(name, first) &&B_##name##_z_loop, &&B_##name##_nz_loop,
+    /* every op's handler; and the same with the fused pairs' versions for the last record
+     * of a block that loops onto itself (dblock.h, loop) */
+    static const void *const label[2][DC_OP_COUNT + 1] = {
+        {&&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
+         DC_FUSED(DC_FLABEL_Z) &&B_end},
+        {&&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL_L)
+         DC_FUSED(DC_FLABEL_ZL) &&B_end}};
 #undef DC_LABEL
 #undef DC_FLABEL
 #undef DC_FLABEL_Z
+#undef DC_FLABEL_L
+#undef DC_FLABEL_ZL
     if (unlikely(!c)) { /* (dc_run_label: the handlers' addresses, once) */
-        dc_run_labels[DC_RUN_TOUCH] = label;
+        dc_run_labels[DC_RUN_TOUCH][0] = label[0];
+        dc_run_labels[DC_RUN_TOUCH][1] = label[1];
         return;
     }
     struct dbtab *bt = ((struct dcache *)c->internal)->blocks;
@@ -175,31 +184,36 @@ lookup:
 #undef DB_JUMP
 
 /* A fused pair: the first instruction (register-only), the boundary (it retires), then the
- * Jcc as its own instruction. */
-#define DB_FUSED(name, first)                                           \
-    B_##name:                                                           \
+ * Jcc as its own instruction; taken, to 'taken': fused_taken, or loop_taken for the _loop
+ * versions, which end a block that loops onto itself. */
+#define DB_FUSED_AS(name, first, sfx, taken)                            \
+    B_##name##sfx:                                                      \
     first(c, d);                                                        \
     if (dc_cond(c, d->cc))                                              \
-        goto fused_taken;                                               \
+        goto taken;                                                     \
     c->eip = eip0 + d->eoff + d->len + d->len2;                         \
     goto transfer_fall;                                                 \
-    B_##name##_z: /* JZ, JNZ: a 32-bit result */                        \
+    B_##name##_z##sfx: /* JZ, JNZ: a 32-bit result */                   \
     first(c, d);                                                        \
     if (c->lf.res == 0)                                                 \
-        goto fused_taken;                                               \
+        goto taken;                                                     \
     c->eip = eip0 + d->eoff + d->len + d->len2;                         \
     goto transfer_fall;                                                 \
-    B_##name##_nz:                                                      \
+    B_##name##_nz##sfx:                                                 \
     first(c, d);                                                        \
     if (c->lf.res != 0)                                                 \
-        goto fused_taken;                                               \
+        goto taken;                                                     \
     c->eip = eip0 + d->eoff + d->len + d->len2;                         \
     goto transfer_fall;
+#define DB_FUSED(name, first)                                           \
+    DB_FUSED_AS(name, first, , fused_taken)                             \
+    DB_FUSED_AS(name, first, _loop, loop_taken)
     DC_FUSED(DB_FUSED)
 #undef DB_FUSED
+#undef DB_FUSED_AS
 
-fused_taken:
-    if (b->loop) {
+loop_taken:
+    {
         /* back to the block's own start, which is within the CS limit (it has just run
          * and nothing in a block loads CS): again, without a lookup, if the budget holds
          * another pass. Its bytes, the window and pending work are as they were at its
@@ -214,6 +228,8 @@ fused_taken:
         c->eip = eip0;
         goto transfer_taken;
     }
+
+fused_taken:
     {
         /* the Jcc of a fused pair jumps: #GP(0) beyond the CS limit, as dc_jump */
         uint32_t at = eip0 + d->eoff + d->len, target = at + d->len2 + d->imm;

@@ -68,8 +68,9 @@ struct dcache {
 };
 
 /* dc_exec.c: the address of op's handler in copy k of the block run loop (0 plain, 1
- * touch), for struct dinsn's run[]. */
-const void *dc_run_label(int k, unsigned op);
+ * touch), for struct dinsn's run[]; loop: the version for the fused pair that ends a block
+ * looping onto itself (cpu/dblock.h). */
+const void *dc_run_label(int k, unsigned op, bool loop);
 
 /* dc_decode.c */
 struct dcache *dc_create(void);
