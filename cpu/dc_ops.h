@@ -157,8 +157,8 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
             if (unlikely(r >> 32)) {                                                        \
                 if (a)                                                                      \
                     a->left = true;                                                         \
-                if (r & MMU_MISS_SLOW)                                                      \
-                    r = dc_read_general(c, d, lin, (bits) / 8);                             \
+                if (r & MMU_MISS_SLOW) /* (lin in the low bits) */                          \
+                    r = dc_read_general(c, d, (uint32_t)r, (bits) / 8);                     \
             }                                                                               \
             return (uint##bits##_t)r;                                                       \
         }                                                                                   \

@@ -423,7 +423,7 @@ COMMIT_FNS(user, true)
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
         if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl)))     \
-            return MMU_MISS_SLOW;                                                            \
+            return MMU_MISS_SLOW | lin;                                                      \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         MMU_SCALAR(addend); /* hl is addend + lin below: one register less */                \
         if (!MMU_LIKELY(m->tlb_valid == m->q_full)) {                                        \

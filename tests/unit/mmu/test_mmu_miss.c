@@ -183,6 +183,7 @@ static bool halves_read(struct mmu *m, uint32_t lin, unsigned size, bool user, u
         CHECK_EQ(m->epoch, epoch);
         CHECK_EQ(st2.lookups, st.lookups);
         CHECK_EQ(st2.misses, st.misses);
+        CHECK_EQ((uint32_t)r, lin);
         r = mmu_read_miss_general(m, lin, size, user);
     } else {
         CHECK_EQ((r & MMU_MISS_MOVED) != 0, m->slow_seq != seq);
