@@ -6,92 +6,92 @@
 
 #include "cpu/dc_ops.h"
 
-#define ALU_HANDLERS(name, n)                                                            \
-    DC_OP_BODY d_##name##_rr(struct cpu *c, const struct dinsn *d)                           \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t r = alu(c, n, 2, c->gpr[d->rm], c->gpr[d->reg], &lf);                   \
-        if (n != 7)                                                                      \
-            c->gpr[d->rm] = r;                                                           \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_rm(DC_MEM_ARGS)                           \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t v = dc_read32(c, d, d->seg, dc_ea(c, d), acc);                                 \
-        uint32_t r = alu(c, n, 2, c->gpr[d->reg], v, &lf);                               \
-        if (n != 7)                                                                      \
-            c->gpr[d->reg] = r;                                                          \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_mr(DC_MEM_ARGS)                           \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 2, dc_read32(c, d, d->seg, ea, acc), c->gpr[d->reg], &lf);       \
-        if (n != 7)                                                                      \
-            dc_write32(c, d, d->seg, ea, r, acc);                                               \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_ri(struct cpu *c, const struct dinsn *d)                           \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t r = alu(c, n, 2, c->gpr[d->rm], d->imm, &lf);                           \
-        if (n != 7)                                                                      \
-            c->gpr[d->rm] = r;                                                           \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_mi(DC_MEM_ARGS)                           \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 2, dc_read32(c, d, d->seg, ea, acc), d->imm, &lf);               \
-        if (n != 7)                                                                      \
-            dc_write32(c, d, d->seg, ea, r, acc);                                               \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_rr8(struct cpu *c, const struct dinsn *d)                          \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t r = alu(c, n, 0, get_r8(c, d->rm), get_r8(c, d->reg), &lf);             \
-        if (n != 7)                                                                      \
-            set_r8(c, d->rm, (uint8_t)r);                                                \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_rm8(DC_MEM_ARGS)                          \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint8_t v = dc_read8(c, d, d->seg, dc_ea(c, d), acc);                                   \
-        uint32_t r = alu(c, n, 0, get_r8(c, d->reg), v, &lf);                            \
-        if (n != 7)                                                                      \
-            set_r8(c, d->reg, (uint8_t)r);                                               \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_mr8(DC_MEM_ARGS)                          \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 0, dc_read8(c, d, d->seg, ea, acc), get_r8(c, d->reg), &lf);     \
-        if (n != 7)                                                                      \
-            dc_write8(c, d, d->seg, ea, (uint8_t)r, acc);                                       \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_ri8(struct cpu *c, const struct dinsn *d)                          \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t r = alu(c, n, 0, get_r8(c, d->rm), d->imm, &lf);                        \
-        if (n != 7)                                                                      \
-            set_r8(c, d->rm, (uint8_t)r);                                                \
-        c->lf = lf;                                                                      \
-    }                                                                                    \
-    DC_OP_BODY d_##name##_mi8(DC_MEM_ARGS)                          \
-    {                                                                                    \
-        struct cpu_lazyflags lf;                                                         \
-        uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t r = alu(c, n, 0, dc_read8(c, d, d->seg, ea, acc), d->imm, &lf);                \
-        if (n != 7)                                                                      \
-            dc_write8(c, d, d->seg, ea, (uint8_t)r, acc);                                       \
-        c->lf = lf;                                                                      \
+#define ALU_HANDLERS(name, n)                                                               \
+    DC_OP_BODY d_##name##_rr(struct cpu *c, const struct dinsn *d)                          \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t r = alu(c, n, 2, c->gpr[d->rm], c->gpr[d->reg], &lf);                      \
+        if (n != 7)                                                                         \
+            c->gpr[d->rm] = r;                                                              \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_rm(DC_MEM_ARGS)                                                   \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t v = dc_read32(c, d, d->seg, dc_ea(c, d), acc);                             \
+        uint32_t r = alu(c, n, 2, c->gpr[d->reg], v, &lf);                                  \
+        if (n != 7)                                                                         \
+            c->gpr[d->reg] = r;                                                             \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_mr(DC_MEM_ARGS)                                                   \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t ea = dc_ea(c, d);                                                          \
+        uint32_t r = alu(c, n, 2, dc_read32(c, d, d->seg, ea, acc), c->gpr[d->reg], &lf);   \
+        if (n != 7)                                                                         \
+            dc_write32(c, d, d->seg, ea, r, acc);                                           \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_ri(struct cpu *c, const struct dinsn *d)                          \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t r = alu(c, n, 2, c->gpr[d->rm], d->imm, &lf);                              \
+        if (n != 7)                                                                         \
+            c->gpr[d->rm] = r;                                                              \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_mi(DC_MEM_ARGS)                                                   \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t ea = dc_ea(c, d);                                                          \
+        uint32_t r = alu(c, n, 2, dc_read32(c, d, d->seg, ea, acc), d->imm, &lf);           \
+        if (n != 7)                                                                         \
+            dc_write32(c, d, d->seg, ea, r, acc);                                           \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_rr8(struct cpu *c, const struct dinsn *d)                         \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t r = alu(c, n, 0, get_r8(c, d->rm), get_r8(c, d->reg), &lf);                \
+        if (n != 7)                                                                         \
+            set_r8(c, d->rm, (uint8_t)r);                                                   \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_rm8(DC_MEM_ARGS)                                                  \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint8_t v = dc_read8(c, d, d->seg, dc_ea(c, d), acc);                               \
+        uint32_t r = alu(c, n, 0, get_r8(c, d->reg), v, &lf);                               \
+        if (n != 7)                                                                         \
+            set_r8(c, d->reg, (uint8_t)r);                                                  \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_mr8(DC_MEM_ARGS)                                                  \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t ea = dc_ea(c, d);                                                          \
+        uint32_t r = alu(c, n, 0, dc_read8(c, d, d->seg, ea, acc), get_r8(c, d->reg), &lf); \
+        if (n != 7)                                                                         \
+            dc_write8(c, d, d->seg, ea, (uint8_t)r, acc);                                   \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_ri8(struct cpu *c, const struct dinsn *d)                         \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t r = alu(c, n, 0, get_r8(c, d->rm), d->imm, &lf);                           \
+        if (n != 7)                                                                         \
+            set_r8(c, d->rm, (uint8_t)r);                                                   \
+        c->lf = lf;                                                                         \
+    }                                                                                       \
+    DC_OP_BODY d_##name##_mi8(DC_MEM_ARGS)                                                  \
+    {                                                                                       \
+        struct cpu_lazyflags lf;                                                            \
+        uint32_t ea = dc_ea(c, d);                                                          \
+        uint32_t r = alu(c, n, 0, dc_read8(c, d, d->seg, ea, acc), d->imm, &lf);            \
+        if (n != 7)                                                                         \
+            dc_write8(c, d, d->seg, ea, (uint8_t)r, acc);                                   \
+        c->lf = lf;                                                                         \
     }
 
 ALU_HANDLERS(add, 0)
@@ -287,7 +287,7 @@ static inline __attribute__((always_inline)) uint32_t shift32(unsigned kind, uin
     return v << cnt;
 }
 #define SHIFT_HANDLERS(name, kind)                                                       \
-    DC_OP_BODY d_##name##_r(struct cpu *c, const struct dinsn *d)                            \
+    DC_OP_BODY d_##name##_r(struct cpu *c, const struct dinsn *d)                        \
     {                                                                                    \
         unsigned cnt = (d->cc ? c->gpr[R_ECX] : d->imm) & 31;                            \
         if (!cnt)                                                                        \
@@ -296,15 +296,15 @@ static inline __attribute__((always_inline)) uint32_t shift32(unsigned kind, uin
         c->gpr[d->rm] = r;                                                               \
         flags_set(c, kind, 2, op1, cnt, r);                                              \
     }                                                                                    \
-    DC_OP_BODY d_##name##_m(DC_MEM_ARGS)                            \
+    DC_OP_BODY d_##name##_m(DC_MEM_ARGS)                                                 \
     {                                                                                    \
         unsigned cnt = (d->cc ? c->gpr[R_ECX] : d->imm) & 31;                            \
         uint32_t ea = dc_ea(c, d);                                                       \
-        uint32_t v = dc_read32(c, d, d->seg, ea, acc);                                          \
+        uint32_t v = dc_read32(c, d, d->seg, ea, acc);                                   \
         if (!cnt)                                                                        \
             return;                                                                      \
         uint32_t op1, r = shift32(kind, v, cnt, &op1);                                   \
-        dc_write32(c, d, d->seg, ea, r, acc); /* may fault: the flags change after it */        \
+        dc_write32(c, d, d->seg, ea, r, acc); /* may fault: the flags change after it */ \
         flags_set(c, kind, 2, op1, cnt, r);                                              \
     }
 SHIFT_HANDLERS(shl, LF_SHL)
