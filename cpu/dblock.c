@@ -18,7 +18,7 @@ void db_destroy(struct dbtab *t)
 
 struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p, uint32_t room)
 {
-    unsigned pos = 0, n = 0, k = 0;
+    unsigned pos = 0, n = 0, k = 0, nrec; /* nrec: records, the END one included */
     b->nw = 0;
     b->loop = 0;
     b->fall = b->taken = NULL;
@@ -39,6 +39,7 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
             /* a fused pair taken back to the block's start: target - first byte =
              * eoff + both lengths + the displacement, modulo 2^32 */
             b->loop = d->len2 != 0 && (uint32_t)(pos + d->imm) == 0;
+            nrec = k;
             goto closed;
         }
     }
@@ -46,14 +47,16 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
         /* the first instruction is the interpreter's: the block says so, keyed by the bytes
          * that led to that verdict (dc_decode), and runs nothing itself */
         pos = b->d[0].len;
+        nrec = 0;
     } else {
         b->d[k] = (struct dinsn){.op = DB_OP_END, .eoff = (uint16_t)pos, .idx = (uint8_t)n};
+        nrec = k + 1;
     }
 closed:
     /* the records' handlers, for the run loop's dispatch (struct dinsn, run[]): the block
      * keys on its own copy of the bytes below */
-    for (unsigned i = 0; i < k + (k && !db_ends_block(b->d[k - 1].op)); i++) {
-        bool loop = b->loop && i == k - 1;
+    for (unsigned i = 0; i < nrec; i++) {
+        bool loop = b->loop && i == nrec - 1;
         b->d[i].run[0] = dc_run_label(0, b->d[i].op, loop);
         b->d[i].run[1] = dc_run_label(1, b->d[i].op, loop);
     }
