@@ -83,11 +83,18 @@ static inline bool dc_flat_within(uint32_t off, unsigned n)
 
 /* Where a decoded access of n bytes at off through sreg goes: a fast hit (*f the slot that
  * matched), a miss of the fast table (*lin for the MMU), or the long way (the segment not
- * learnt, or the access beyond its limit). */
-enum dc_way { DC_HIT, DC_MISS, DC_LONG };
+ * learnt, or the access beyond its limit). With crossing set, an access through a flat
+ * segment that crosses a page is DC_CROSS, one that wraps past 4 GiB included (the caller
+ * tells them apart); without, a wrap is DC_LONG and a crossing DC_MISS. */
+enum dc_way { DC_HIT, DC_MISS, DC_LONG, DC_CROSS };
+static inline bool dc_crosses(uint32_t lin, unsigned n)
+{
+    return (lin & ~PAGE_MASK) > PAGE_SIZE - n;
+}
 static inline __attribute__((always_inline)) enum dc_way dc_locate(struct cpu *c, int sreg,
                                                                    uint32_t off, unsigned n,
-                                                                   int acc, uint32_t *lin,
+                                                                   int acc, bool crossing,
+                                                                   uint32_t *lin,
                                                                    struct mmu_fast **f)
 {
     if (likely(dc_seg_flat(c, sreg))) {
@@ -95,13 +102,17 @@ static inline __attribute__((always_inline)) enum dc_way dc_locate(struct cpu *c
         *f = dc_fast_slot(c, acc, off);
         if (likely(mmu_fast_match(*f, off, n)))
             return DC_HIT;
+        if (crossing) /* (a wrap past 4 GiB crosses a page) */
+            return unlikely(dc_crosses(off, n)) ? DC_CROSS : DC_MISS;
         return likely(dc_flat_within(off, n)) ? DC_MISS : DC_LONG;
     }
     if (unlikely((uint64_t)off + n > c->dc_seg_end[sreg]))
         return DC_LONG;
     *lin = c->seg[sreg].base + off;
     *f = dc_fast_slot(c, acc, *lin);
-    return likely(mmu_fast_match(*f, *lin, n)) ? DC_HIT : DC_MISS;
+    if (likely(mmu_fast_match(*f, *lin, n)))
+        return DC_HIT;
+    return crossing && unlikely(dc_crosses(*lin, n)) ? DC_CROSS : DC_MISS;
 }
 
 /* A read miss that the MMU's common case did not take (MMU_MISS_SLOW): the general path,
@@ -145,14 +156,17 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
     {                                                                                       \
         uint32_t lin;                                                                       \
         struct mmu_fast *f;                                                                 \
-        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_READ, &lin, &f);       \
+        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_READ, true, &lin, &f); \
         if (likely(way == DC_HIT))                                                          \
             goto hit;                                                                       \
         if (unlikely(way == DC_LONG))                                                       \
             goto longway;                                                                   \
+        if (unlikely(way == DC_CROSS))                                                      \
+            goto cross;                                                                     \
         {                                                                                   \
-            /* the common case needs no dc_sync (nothing can look while it runs), and moves \
-             * slow_seq only when it says so (MMU_MISS_MOVED) */                            \
+            /* the common case (within a page, which it need not test) needs no dc_sync     \
+             * (nothing can look while it runs), and moves slow_seq only when it says so    \
+             * (MMU_MISS_MOVED) */                                                          \
             uint64_t r = c->dc_rquick[(bits) / 16](c->mmu, lin); /* 0, 1, 2: 8, 16, 32 */   \
             if (unlikely(r >> 32)) {                                                        \
                 if (a)                                                                      \
@@ -162,6 +176,12 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
             }                                                                               \
             return (uint##bits##_t)r;                                                       \
         }                                                                                   \
+    cross: /* across a page, or past 4 GiB through a flat segment (the long way: #GP) */    \
+        if (dc_seg_flat(c, sreg) && !dc_flat_within(off, (bits) / 8))                       \
+            goto longway;                                                                   \
+        if (a)                                                                              \
+            a->left = true;                                                                 \
+        return (uint##bits##_t)dc_read_general(c, d, lin, (bits) / 8);                     \
     hit: {                                                                                  \
         uint##bits##_t v;                                                                   \
         memcpy(&v, dc_fast_use(c, f, lin, a), (bits) / 8);                                  \
@@ -179,7 +199,7 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
     {                                                                                       \
         uint32_t lin;                                                                       \
         struct mmu_fast *f;                                                                 \
-        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_WRITE, &lin, &f);      \
+        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_WRITE, false, &lin, &f); \
         if (likely(way == DC_HIT))                                                          \
             goto hit;                                                                       \
         if (unlikely(way == DC_LONG))                                                       \

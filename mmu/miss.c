@@ -169,9 +169,10 @@ static MMU_ALWAYS_INLINE unsigned quick_victim_other(const struct mmu *m, unsign
  * with nothing changed, for the general path. */
 static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_access acc,
                                           bool user, unsigned size, uint32_t *cpte,
-                                          uint8_t **hl)
+                                          uint8_t **hl, bool within)
 {
-    if (acc != PW_ACC_FETCH && !MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size))
+    /* (within: the caller knows that the access stays in its page) */
+    if (!within && acc != PW_ACC_FETCH && !MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size))
         return false; /* the access crosses a page */
 
     /* The walk (walk.c's rules), with nothing to set. A PDE equal to the last one that
@@ -335,7 +336,7 @@ static MMU_ALWAYS_INLINE bool quick_miss(struct mmu *m, uint32_t lin, bool user,
 {
     uint32_t cpte;
     uint8_t *hl;
-    if (!MMU_LIKELY(quick_check(m, lin, acc, user, size, &cpte, &hl)))
+    if (!MMU_LIKELY(quick_check(m, lin, acc, user, size, &cpte, &hl, false)))
         return false;
     if (acc == PW_ACC_READ)
         *rval = mmu_load_host(hl, size);
@@ -392,7 +393,7 @@ static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t 
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_FETCH, user, 1, &cpte, &hl)))             \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_FETCH, user, 1, &cpte, &hl, true)))             \
             return mmu_fetch_general(m, lin, user, avail, faulted);                          \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         commit_##name(m, lin, PW_ACC_FETCH, cpte, addend);                                   \
@@ -418,11 +419,11 @@ COMMIT_FNS(user, true)
             quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FREE, valid, true);  \
         return moved | mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);           \
     }                                                                                        \
-    static __attribute__((noinline)) uint64_t read_##name##bits(struct mmu *m, uint32_t lin) \
+    static MMU_ALWAYS_INLINE uint64_t read_##name##bits##_in(struct mmu *m, uint32_t lin, bool within) \
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl)))     \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl, within))) \
             return MMU_MISS_SLOW | lin;                                                      \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         MMU_SCALAR(addend); /* hl is addend + lin below: one register less */                \
@@ -436,12 +437,20 @@ COMMIT_FNS(user, true)
             quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FULL_RANDOM, 0, true); \
         return moved | mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);           \
     }                                                                                        \
+    static __attribute__((noinline)) uint64_t read_##name##bits(struct mmu *m, uint32_t lin) \
+    {                                                                                        \
+        return read_##name##bits##_in(m, lin, false);                                        \
+    }                                                                                        \
+    static __attribute__((noinline)) uint64_t quick_##name##bits(struct mmu *m, uint32_t lin) \
+    {                                                                                        \
+        return read_##name##bits##_in(m, lin, true);                                         \
+    }                                                                                        \
     static __attribute__((noinline)) bool write_##name##bits(struct mmu *m, uint32_t lin,    \
                                                              uint32_t v)                     \
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_WRITE, user, (bits) / 8, &cpte, &hl)))    \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_WRITE, user, (bits) / 8, &cpte, &hl, false)))    \
             return mmu_write_general(m, lin, (bits) / 8, user, v);                           \
         mmu_store_host(hl, (bits) / 8, v);                                                   \
         commit_##name(m, lin, PW_ACC_WRITE, cpte, (uintptr_t)hl - lin);                      \
@@ -468,8 +477,8 @@ MISS_FNS(16)
 MISS_FNS(32)
 #undef MISS_FNS
 
-const mmu_read_miss_fn mmu_read_quick_of[2][3] = {{read_sv8, read_sv16, read_sv32},
-                                                  {read_user8, read_user16, read_user32}};
+const mmu_read_miss_fn mmu_read_quick_of[2][3] = {{quick_sv8, quick_sv16, quick_sv32},
+                                                  {quick_user8, quick_user16, quick_user32}};
 #undef MISS_LEAVES
 
 uint64_t mmu_read_miss_general(struct mmu *m, uint32_t lin, unsigned size, bool user)

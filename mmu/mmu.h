@@ -337,10 +337,12 @@ uint64_t mmu_read_miss32(struct mmu *m, uint32_t lin, bool user);
 /* The same read miss in two halves, for a caller that has something to do before the
  * general path runs (the CPU's block loop tells where the instruction restarts, which only
  * the general path may need: a fault, an observer). mmu_read_quick_of[user][0, 1, 2 for 8,
- * 16, 32 bits](m, lin) is the common case alone: it returns what mmu_read_miss<bits> would,
- * or MMU_MISS_SLOW with lin in the low 32 bits (so that the caller need not keep it across
- * the call) having changed nothing; the caller then calls mmu_read_miss_general with the
- * same arguments, which does the rest. mmu_read_miss<bits>(m, lin, user) is both. */
+ * 16, 32 bits](m, lin) is the common case alone, for an access that stays within its page
+ * (the caller sends one that crosses straight to the general half): it returns what
+ * mmu_read_miss<bits> would, or MMU_MISS_SLOW with lin in the low 32 bits (so that the
+ * caller need not keep it across the call) having changed nothing; the caller then calls
+ * mmu_read_miss_general with the same arguments, which does the rest.
+ * mmu_read_miss<bits>(m, lin, user) is both, for any access. */
 #define MMU_MISS_SLOW (1ull << 33)
 /* Set besides the value when a read miss moved slow_seq (its eviction took an entry a fetch
  * slot mirrored), so that a caller need not look at slow_seq after one that did not. */

@@ -158,9 +158,9 @@ static bool inline_read(struct mmu *m, uint32_t lin, unsigned size, bool user, u
 }
 
 /* The same read in the halves the CPU's block loop uses (cpu/dc_ops.h): the fast slot, the
- * common case alone (mmu_read_quick_of), and only when that declines, having changed
- * nothing, the general half (mmu_read_miss_general). MMU_MISS_MOVED says whether slow_seq
- * moved. */
+ * common case alone (mmu_read_quick_of) for an access within its page, and only when that
+ * declines, having changed nothing, or for one that crosses, the general half
+ * (mmu_read_miss_general). MMU_MISS_MOVED says whether slow_seq moved. */
 static bool halves_read(struct mmu *m, uint32_t lin, unsigned size, bool user, uint32_t *v)
 {
     uint8_t v8 = 0;
@@ -174,7 +174,8 @@ static bool halves_read(struct mmu *m, uint32_t lin, unsigned size, bool user, u
     uint64_t seq = m->slow_seq, count = m->q_count, valid = m->tlb_valid;
     uint32_t epoch = m->epoch;
     struct mmu_tlb_stats st = mmu_stats(m);
-    uint64_t r = mmu_read_quick_of[user][size >> 1](m, lin);
+    uint64_t r = (lin & 0xFFFu) > 0x1000u - size ? MMU_MISS_SLOW | lin /* crosses */
+                                                  : mmu_read_quick_of[user][size >> 1](m, lin);
     if (r & MMU_MISS_SLOW) {
         struct mmu_tlb_stats st2 = mmu_stats(m);
         CHECK_EQ(m->slow_seq, seq);
