@@ -344,14 +344,20 @@ static MMU_ALWAYS_INLINE uint8_t mmu_plru4_use(uint8_t b, unsigned way)
     return (uint8_t)((b & ~bit) | ((way & 1u) ? 0 : bit));
 }
 
-/* RANDOM's generator, xorshift32 (Marsaglia 2003): deterministic for a given seed. A draw
- * returns the generator's next value, which the draw before computed (m->rng). */
+/* RANDOM's generator: deterministic for a given seed. A draw returns the generator's next
+ * value, which the draw before computed (m->rng). It is the 32-bit linear congruential
+ * generator of Numerical Recipes (x * 1664525 + 1013904223 mod 2^32), whose high bits are
+ * the random ones: a victim is the draw's top bits (mmu_rng_way), never its low ones. One
+ * multiply and one add, where a miss must wait for it. */
 static MMU_ALWAYS_INLINE uint32_t mmu_rng_step(uint32_t x)
 {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return x;
+    return x * 1664525u + 1013904223u;
+}
+
+/* The way a draw x picks among ways: floor(x * ways / 2^32), its top two bits for 4. */
+static MMU_ALWAYS_INLINE unsigned mmu_rng_way(uint32_t x, unsigned ways)
+{
+    return (unsigned)(((uint64_t)x * ways) >> 32);
 }
 
 static MMU_ALWAYS_INLINE uint32_t mmu_rng_draw(struct mmu *m)
@@ -376,10 +382,8 @@ static MMU_ALWAYS_INLINE unsigned mmu_tlb_pick_victim(struct mmu *m, unsigned se
                 return w;
     }
     switch (m->cfg.policy) {
-    case TLB_RANDOM: {
-        uint32_t x = mmu_rng_draw(m);
-        return (ways & (ways - 1)) ? x % ways : x & (ways - 1); /* the same, without a divide */
-    }
+    case TLB_RANDOM:
+        return mmu_rng_way(mmu_rng_draw(m), ways);
     case TLB_PLRU:
         return mmu_tlb_plru_victim(m, set);
     default: { /* LRU and FIFO: the smallest stamp (last use, or fill time) */

@@ -128,7 +128,7 @@ static MMU_ALWAYS_INLINE void quick_slot(struct mmu_fast *g, uint64_t key, uintp
 /* The way a fill of a full set replaces under RANDOM, as mmu_tlb_pick_victim. */
 static MMU_ALWAYS_INLINE unsigned quick_random4(struct mmu *m)
 {
-    return mmu_rng_draw(m) & 3;
+    return mmu_rng_way(mmu_rng_draw(m), 4);
 }
 
 /* The way a fill of a full set replaces when the policy is not RANDOM (mmu_tlb_pick_victim,

@@ -113,7 +113,7 @@ struct mmu {
     struct mmu_tlb_entry *tlb; /* sets*ways entries; for TLB_IDEAL a growable table */
     unsigned tlb_n;
     uint64_t tick;             /* replacement-policy clock */
-    uint32_t rng;              /* TLB_RANDOM: the value the next draw returns (xorshift32,
+    uint32_t rng;              /* TLB_RANDOM: the value the next draw returns (an LCG,
                                   computed a draw ahead so that a miss's victim waits for no
                                   arithmetic: mmu_rng_draw) */
     uint8_t *plru;             /* TLB_PLRU tree bits, one byte per set */

@@ -5,7 +5,7 @@
  *                 8 sets x 4 ways: 386 manual 5.3, i486 manual 4.6.1), one victim per fill:
  *                   LRU     the way used longest ago (exact, by a use clock)
  *                   FIFO    the way filled longest ago
- *                   RANDOM  xorshift32 from a fixed seed, so every run is the same
+ *                   RANDOM  an LCG from a fixed seed (its top bits), so every run is the same
  *                   PLRU    the tree pseudo-LRU of the 486 (i486 manual 4.6.1: 3 bits a set
  *                           for 4 ways; a bit points at the half to replace next)
  *   TLB_IDEAL     unbounded, nothing is ever evicted (only invalidations remove entries)

@@ -4,7 +4,7 @@
  *    table, and later accesses see the new tables;
  *  - slots entered with paging off (they mirror no entry) survive a CR3 write;
  *  - a fill takes the lowest free way (from the valid-entry bitmask), else the policy's
- *    victim: for policy=random exactly xorshift32(seed) mod ways, in turn;
+ *    victim: for policy=random exactly the top bits of the LCG from the seed, in turn;
  *  - a write-watched frame is written through phys (one event per write) on a miss, yet
  *    its read slot is entered. */
 #include <stdio.h>
@@ -89,12 +89,10 @@ static void test_paging_off_slots_survive(void)
     fx_free(&f);
 }
 
-static uint32_t xorshift32(uint32_t x)
+/* RANDOM's generator as specified (mmu/internal.h): an LCG whose top bits pick the way. */
+static uint32_t lcg(uint32_t x)
 {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return x;
+    return x * 1664525u + 1013904223u;
 }
 
 /* Entry index of lin's page in the TLB, or -1. */
@@ -126,13 +124,13 @@ static void test_victims(void)
     CHECK(mmu_read32(&f.mmu, LIN0 + 4 * 8 * PAGE_SIZE, false, &v));
     CHECK_EQ(entry_of(&f, LIN0 + 4 * 8 * PAGE_SIZE), 2);
     CHECK_EQ(mmu_stats(&f.mmu).evictions, 0);
-    /* Now full: each new page replaces way xorshift32(state) mod 4, in sequence. */
+    /* Now full: each new page replaces way (top two bits of the next value), in sequence. */
     uint32_t x = 12345;
     for (unsigned k = 5; k < 40; k++) {
-        x = xorshift32(x);
+        x = lcg(x);
         uint32_t lin = LIN0 + k * 8 * PAGE_SIZE;
         CHECK(mmu_read32(&f.mmu, lin, false, &v));
-        CHECK_EQ(entry_of(&f, lin), (int)(x % 4));
+        CHECK_EQ(entry_of(&f, lin), (int)(x >> 30));
     }
     CHECK_EQ(mmu_stats(&f.mmu).evictions, 35);
     /* After a full flush the set is empty again: way 0 first. */
