@@ -380,10 +380,10 @@ static void draw_tables(struct overlay *o, int y)
             continue;
         uint32_t phys, pde2, pte2;
         bool ok = mmu_probe(m, e->lin, PW_ACC_READ, false, &phys, &pde2, &pte2);
-        bool stale = !ok || (phys & 0xFFFFF000u) != e->phys ||
+        bool stale = !ok || (phys & 0xFFFFF000u) != mmu_tlb_entry_phys(e) ||
                      ((pde2 & pte2) & (PTE_RW | PTE_US)) != (e->pte & (PTE_RW | PTE_US));
         text(o, GRID_X + col * 157, y + row * 16, 19, stale ? WARN : FG, "%05x>%05x %c%c%s", e->lin >> 12,
-             e->phys >> 12, (e->pte & 2) ? 'W' : 'r', (e->pte & 4) ? 'U' : 's', stale ? "!" : "");
+             mmu_tlb_entry_phys(e) >> 12, (e->pte & 2) ? 'W' : 'r', (e->pte & 4) ? 'U' : 's', stale ? "!" : "");
         if (++col == 4) {
             col = 0;
             row++;

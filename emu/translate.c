@@ -149,11 +149,11 @@ static void explain_paging(struct cpu *c, uint32_t lin, FILE *out)
         return;
     }
     pte_bits_str(e->pte, bits, sizeof bits);
-    fprintf(out, "  TLB: holds 0x%08x -> 0x%08x  %s", e->lin, e->phys, bits);
+    fprintf(out, "  TLB: holds 0x%08x -> 0x%08x  %s", e->lin, mmu_tlb_entry_phys(e), bits);
     uint32_t phys, pde2, pte2;
     bool ok = mmu_probe(m, lin, PW_ACC_READ, false, &phys, &pde2, &pte2);
     uint32_t now_rights = pde2 & pte2 & (PTE_RW | PTE_US);
-    if (!ok || (phys & PAGE_MASK) != e->phys || (e->pte & (PTE_RW | PTE_US)) != now_rights)
+    if (!ok || (phys & PAGE_MASK) != mmu_tlb_entry_phys(e) || (e->pte & (PTE_RW | PTE_US)) != now_rights)
         fprintf(out, "\n  STALE: the tables now say %s; the CPU keeps using the cached entry until it is "
                      "invalidated (INVLPG, CR3 write)\n",
                 ok ? "something else" : "not present");

@@ -175,13 +175,13 @@ void view_tlb(struct cpu *c, FILE *out)
         valid++;
         uint32_t phys, pde, pte;
         bool ok = mmu_probe(m, e->lin, PW_ACC_READ, false, &phys, &pde, &pte);
-        bool stale = !ok || (phys & PAGE_MASK) != e->phys || ((pde & pte) & (PTE_RW | PTE_US)) != (e->pte & (PTE_RW | PTE_US));
+        bool stale = !ok || (phys & PAGE_MASK) != mmu_tlb_entry_phys(e) || ((pde & pte) & (PTE_RW | PTE_US)) != (e->pte & (PTE_RW | PTE_US));
         pte_bits_str(e->pte, bits, sizeof bits);
         if (m->cfg.mode == TLB_SETASSOC)
             fprintf(out, "  set %2u way %u  ", i / m->cfg.ways, i % m->cfg.ways);
         else
             fprintf(out, "  ");
-        fprintf(out, "%08x -> %08x  %-28s%s\n", e->lin, e->phys, bits, stale ? "  STALE (tables changed)" : "");
+        fprintf(out, "%08x -> %08x  %-28s%s\n", e->lin, mmu_tlb_entry_phys(e), bits, stale ? "  STALE (tables changed)" : "");
     }
     fprintf(out, "%u valid entries\n", valid);
 }

@@ -422,7 +422,6 @@ static MMU_ALWAYS_INLINE int32_t mmu_tlb_fill_inline(struct mmu *m, uint32_t lin
         m->tlb_mirror[idx] = 0;
     }
     mmu_tlb_set_lin(m, (uint32_t)idx, lin);
-    e->phys = phys & PAGE_MASK;
     e->pte = pte;
     e->valid = true;
     if (mmu_tlb_stamps(m))

@@ -301,7 +301,6 @@ static MMU_ALWAYS_INLINE uint64_t quick_commit(struct mmu *m, uint32_t lin,
     struct mmu_tlb_entry *e = &m->tlb[idx];
     e->lin = lin & PAGE_MASK;
     m->tlb_lin[idx] = lin & PAGE_MASK;
-    e->phys = cpte & PAGE_MASK;
     e->pte = cpte & ~QUICK_NO_WRITE;
     if (state != QUICK_FULL_RANDOM && mmu_tlb_stamps(m)) /* (internal.h) */
         e->stamp = ++m->tick;

@@ -227,14 +227,14 @@ static void check_stale(struct mmu *m, const struct mmu_tlb_entry *e, uint32_t l
     struct mmu_walk w;
     mmu_walk(m, lin, acc, user, false, &w);
     bool present = (w.pde & PTE_P) && (w.pte & PTE_P);
-    if (present && w.phys == e->phys && w.rights == (e->pte & (PTE_RW | PTE_US)))
+    if (present && w.phys == mmu_tlb_entry_phys(e) && w.rights == (e->pte & (PTE_RW | PTE_US)))
         return;
     m->stats.stale_uses++;
     if (PW_WANTS(m->events, PW_EV_TLB_STALE)) {
         struct pw_event ev = { .kind = PW_EV_TLB_STALE };
         ev.stale.eip = m->get_eip ? m->get_eip(m->get_eip_opaque) : 0;
         ev.stale.lin = lin;
-        ev.stale.cached_phys = e->phys;
+        ev.stale.cached_phys = mmu_tlb_entry_phys(e);
         ev.stale.cached_pte = e->pte;
         ev.stale.current_pte = present ? w.pte : 0;
         ev.stale.acc = (uint8_t)acc;
@@ -277,10 +277,9 @@ static MMU_ALWAYS_INLINE bool translate(struct mmu *m, uint32_t lin, enum pw_acc
                 return raise_pf(m, lin, wd.err);
             }
             mmu_fast_drop_entry(m, i); /* the frame may differ from what was cached */
-            e->phys = wd.phys;
             e->pte = cached_pte(&wd, acc);
         }
-        *phys = e->phys;
+        *phys = mmu_tlb_entry_phys(e);
         *idx = i;
         return true;
     }

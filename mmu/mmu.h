@@ -79,12 +79,18 @@ struct mmu_fault {
 /* One architectural TLB entry. */
 struct mmu_tlb_entry {
     uint32_t lin;    /* page-aligned; valid when 'valid' */
-    uint32_t phys;   /* page-aligned physical frame */
-    uint32_t pte;    /* PTE as cached: frame | P | A | D | RW&US combined with the PDE */
+    uint32_t pte;    /* PTE as cached: frame | P | A | D | RW&US combined with the PDE (its
+                        frame: mmu_tlb_entry_phys) */
     uint64_t stamp;  /* replacement-policy bookkeeping (LRU time, FIFO order; left alone
                         under RANDOM and PLRU) */
     bool valid;
 };
+
+/* The page-aligned physical frame an entry translates to. */
+static inline uint32_t mmu_tlb_entry_phys(const struct mmu_tlb_entry *e)
+{
+    return e->pte & 0xFFFFF000u;
+}
 
 /* Fast table: direct mapped by (lin >> 12) & (MMU_FAST_SIZE - 1), one table per
  * (access kind, user). tag is the page-aligned linear address or MMU_FAST_EMPTY. */

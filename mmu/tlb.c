@@ -221,7 +221,7 @@ void mmu_tlb_publish(struct mmu *m, enum pw_event_kind kind, const struct mmu_tl
 {
     struct pw_event ev = { .kind = kind };
     ev.tlb.lin = e->lin;
-    ev.tlb.phys = e->phys;
+    ev.tlb.phys = mmu_tlb_entry_phys(e);
     ev.tlb.pte = e->pte;
     ev.tlb.set = set;
     ev.tlb.way = way;
@@ -282,7 +282,6 @@ int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte)
     }
     struct mmu_tlb_entry *e = &m->tlb[idx];
     mmu_tlb_set_lin(m, (uint32_t)idx, lin);
-    e->phys = phys & PAGE_MASK;
     e->pte = pte;
     e->valid = true;
     e->stamp = ++m->tick;

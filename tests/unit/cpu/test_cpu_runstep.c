@@ -1045,7 +1045,7 @@ static bool same(struct mach *a, struct mach *b, bool all_ram, bool repl, uint64
     for (unsigned i = 0; i < ma->tlb_n && !what; i++) {
         const struct mmu_tlb_entry *x = &ma->tlb[i], *y = &mb->tlb[i];
         if (x->valid != y->valid ||
-            (x->valid && (x->lin != y->lin || x->phys != y->phys || x->pte != y->pte ||
+            (x->valid && (x->lin != y->lin || x->pte != y->pte ||
                           (repl && x->stamp != y->stamp))))
             what = "tlb entry";
     }

@@ -145,7 +145,7 @@ static void test_dirty(void)
     CHECK(mmu_write32(&f.mmu, L + 0x1000, true, 0xABCD));
     CHECK_EQ(fx_rd32(&f, F2), 0xABCD);
     e = mmu_tlb_peek(&f.mmu, L + 0x1000);
-    CHECK_EQ(e ? e->phys : 0, F2);
+    CHECK_EQ(e ? mmu_tlb_entry_phys(e) : 0, F2);
     fx_free(&f);
 }
 
