@@ -33,7 +33,7 @@ static void DC_RUN_NAME(struct cpu *c, uint64_t limit)
     const struct dinsn *d;
     const uint8_t *p;
     uint32_t eip0, off0, epoch, pend;
-    uint64_t ic0, cseq;
+    uint64_t cseq; /* (icount at the running block's start: c->db_ic0) */
     int32_t code_tlb;
 
 outer:
@@ -83,9 +83,8 @@ lookup:
     }
     if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
         mmu_tlb_touch(m, code_tlb);
-    ic0 = c->icount;
     c->db_eip0 = eip0;
-    c->db_ic0 = ic0;
+    c->db_ic0 = c->icount;
     m->slow_seq = 0; /* "an access left the fast path since": tested for non-zero below */
     cseq = m->code_seq;
     m->watch_lo = (uintptr_t)p - 3; /* a write of up to 4 bytes that overlaps the block */
@@ -102,7 +101,7 @@ lookup:
         uint32_t at = eip0 + d->eoff;                   \
         c->insn_eip = at;                               \
         c->eip = at + d->len;                           \
-        c->icount = ic0 + d->idx;                       \
+        c->icount = c->db_ic0 + d->idx;                 \
     } while (0)
 
 /* After a record that touched memory (not a control transfer): the code page's entry gets
@@ -220,9 +219,10 @@ loop_taken:
          * start: every record that may have changed them (slow_seq moved) was followed by
          * their checks, which left the block or found them unchanged (DB_AFTER_MEM), and
          * the pair itself touches no memory. */
-        uint64_t ic1 = ic0 + b->n;
+        uint64_t ic1 = c->db_ic0 + b->n;
         if (likely(ic1 + b->n <= limit)) {
-            ic0 = ic1; /* (c->eip is not read while the block runs: it is set on leaving) */
+            c->db_ic0 = ic1; /* (c->eip is not read while the block runs: it is set on
+                              * leaving) */
             goto again;
         }
         c->eip = eip0;
@@ -234,7 +234,7 @@ fused_taken:
         /* the Jcc of a fused pair jumps: #GP(0) beyond the CS limit, as dc_jump */
         uint32_t at = eip0 + d->eoff + d->len, target = at + d->len2 + d->imm;
         if (unlikely(target > c->seg[SEG_CS].limit)) {
-            c->icount = ic0 + d->idx + 1;
+            c->icount = c->db_ic0 + d->idx + 1;
             c->insn_eip = at;
             c->eip = at + d->len2;
             cpu_raise(c, EXC_GP, 0);
@@ -245,7 +245,7 @@ fused_taken:
 
 B_end:
     /* the block ran to its end without a transfer: straight on */
-    c->icount = ic0 + b->n;
+    c->icount = c->db_ic0 + b->n;
     eip0 += b->nbytes;
     c->eip = eip0;
     off0 += b->nbytes;
@@ -273,26 +273,25 @@ transfer:
             goto transfer_fall;
         if (c->eip == next + d->imm)
             goto transfer_taken;
-        c->icount = ic0 + b->n;
+        c->icount = c->db_ic0 + b->n;
         link = NULL; /* an indirect transfer: look the target up */
         b = NULL;
         goto transfer_to;
     }
 transfer_fall:
-    c->icount = ic0 + b->n;
+    c->icount = c->db_ic0 + b->n;
     link = &b->fall;
     b = b->fall;
     goto transfer_to;
 transfer_taken:
-    c->icount = ic0 + b->n;
+    c->icount = c->db_ic0 + b->n;
     if (c->eip == eip0 && m->slow_seq == 0 && c->icount + b->n <= limit) {
         /* a loop onto itself, and nothing has written into it since its bytes were last
          * compared (such a write moves slow_seq): again, without the lookup */
-        ic0 = c->icount;
+        c->db_ic0 = c->icount;
     again:
-        /* the same block once more, from its first record; ic0: icount at its start (the
-         * code page's entry gets the first fetch's use, as on entry) */
-        c->db_ic0 = ic0;
+        /* the same block once more, from its first record; c->db_ic0: icount at its start
+         * (the code page's entry gets the first fetch's use, as on entry) */
         if (touch && code_tlb >= 0 && code_tlb != m->tlb_mru)
             mmu_tlb_touch(m, code_tlb);
         d = b->d;
@@ -309,7 +308,7 @@ next:
     goto lookup;
 
 leave_transfer:
-    c->icount = ic0 + b->n;
+    c->icount = c->db_ic0 + b->n;
     goto outer;
 refetch:
     /* Record d (it retired) made the code page's TLB entry leave the TLB (its access
@@ -322,7 +321,7 @@ refetch:
      * window already open. */
     {
         uint32_t at = eip0 + d->eoff + d->len;
-        c->icount = ic0 + d->idx + 1;
+        c->icount = c->db_ic0 + d->idx + 1;
         c->eip = at;
         if (c->icount >= limit || boundary_due(c))
             goto outer; /* which returns: the next instruction's fetch is not made yet */
@@ -354,7 +353,7 @@ interpret:
     goto outer;
 leave_after:
     /* something to look at after record d (it retired) */
-    c->icount = ic0 + d->idx + 1;
+    c->icount = c->db_ic0 + d->idx + 1;
     c->eip = eip0 + d->eoff + d->len;
     goto outer;
 
@@ -363,7 +362,7 @@ B_single:
     c->insn_eip = eip0 + d->eoff;
     c->eip = c->insn_eip;
     cpu_exec_insn_decode(c);
-    c->icount = ic0 + d->idx + 1;
+    c->icount = c->db_ic0 + d->idx + 1;
     goto outer;
 #undef DB_SYNC
 #undef DB_AFTER_MEM
