@@ -174,11 +174,12 @@ struct cpu {
      * Learnt while decoded instructions run (they change no segment, CPL, CR0 or
      * EFLAGS.AC): an access of size n at offset off needs no further segment check when
      * off + n <= dc_seg_end[sreg] (0: check, or not known yet), and none at all when bit
-     * sreg of dc_flat is set (a flat segment: off is the linear address); dc_user is
+     * sreg of dc_notflat is clear (a flat segment: off is the linear address); dc_user is
      * CPL == 3, and dc_fast the MMU's read and write fast tables for that privilege,
      * dc_rquick the common case of its read misses. */
     uint64_t dc_seg_end[6];
-    uint8_t dc_flat;
+    uint8_t dc_notflat; /* (so that the run loop tests a block's flat segments, struct
+                           dblock, in one instruction: cpu/dc_run.h) */
     bool dc_user;
     struct mmu_fast *dc_fast[2]; /* [PW_ACC_READ], [PW_ACC_WRITE] */
     const mmu_read_miss_fn *dc_rquick; /* mmu_read_quick_of[dc_user] */

@@ -16,6 +16,26 @@ void db_destroy(struct dbtab *t)
     free(t);
 }
 
+/* Whether op's handler has a version for a flat segment (dc_ops.h, DC_MEM_FLAT_HANDLERS). */
+static bool db_op_flat(unsigned op)
+{
+    switch (op) {
+#define DB_CASE(name) case DC_OP_##name:
+        DC_MEM_FLAT_HANDLERS(DB_CASE)
+#undef DB_CASE
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Record i's handlers in both copies of the run loop. */
+static void db_set_run(struct dblock *b, unsigned i, bool loop, bool flat)
+{
+    b->d[i].run[0] = dc_run_label(0, b->d[i].op, loop, flat);
+    b->d[i].run[1] = dc_run_label(1, b->d[i].op, loop, flat);
+}
+
 struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p, uint32_t room)
 {
     unsigned pos = 0, n = 0, k = 0, nrec; /* nrec: records, the END one included */
@@ -54,11 +74,15 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
     }
 closed:
     /* the records' handlers, for the run loop's dispatch (struct dinsn, run[]): the block
-     * keys on its own copy of the bytes below */
+     * keys on its own copy of the bytes below. A memory record whose segment is flat now
+     * gets the version that does not test it (the run loop checks on entry: b->flat). */
+    b->flat = 0;
     for (unsigned i = 0; i < nrec; i++) {
-        bool loop = b->loop && i == nrec - 1;
-        b->d[i].run[0] = dc_run_label(0, b->d[i].op, loop);
-        b->d[i].run[1] = dc_run_label(1, b->d[i].op, loop);
+        const struct dinsn *d = &b->d[i];
+        bool flat = db_op_flat(d->op) && dc_seg_flat_now(c, d->seg);
+        if (flat)
+            b->flat |= (uint8_t)(1u << d->seg);
+        db_set_run(b, i, b->loop && i == nrec - 1, flat);
     }
     b->nbytes = (uint16_t)pos;
     b->n = (uint8_t)n;
@@ -70,4 +94,19 @@ closed:
     b->span = (uint16_t)(8 * nw);
     b->nw = (uint8_t)nw;
     return b;
+}
+
+void db_flat_entry(struct cpu *c, struct dblock *b)
+{
+    dc_seg_learn_set(c, b->flat & c->dc_notflat);
+    if (!(b->flat & c->dc_notflat))
+        return;
+    /* a segment is not flat now: the records test their segments again, as built without */
+    b->flat = 0;
+    for (unsigned i = 0; i < DB_MAX_INSN + 1; i++) {
+        bool last = b->d[i].op == DB_OP_END || db_ends_block(b->d[i].op);
+        db_set_run(b, i, b->loop && last && b->d[i].op != DB_OP_END, false);
+        if (last)
+            break;
+    }
 }

@@ -36,6 +36,10 @@ struct dblock {
                                      one is the interpreter's */
     uint8_t loop;                 /* it ends in a fused pair whose jump goes back to its
                                      own first byte (db_build) */
+    uint8_t flat;                 /* segment registers (bit i: enum seg i) that its memory
+                                     records take to be flat (their _flat handlers), as they
+                                     were when it was built: the run loop checks them on
+                                     entry (db_flat_entry) */
     /* records, then one whose op is DB_OP_END unless the last is a control transfer */
     struct dinsn d[DB_MAX_INSN + 1] __attribute__((aligned(64)));
 };
@@ -53,6 +57,11 @@ void db_destroy(struct dbtab *t);
  * at least 16) into b and returns it. When the first instruction is one for the
  * interpreter, the block has no instructions (n = 0): it only remembers that verdict. */
 struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p, uint32_t room);
+/* On entry to b when a segment that its records take to be flat (b->flat) is not known to
+ * be flat now (c->dc_notflat: the run loop forgets what it learnt whenever it starts over,
+ * dc_seg_forget): learns those segments (dc_seg_learn), and if one is not flat, gives b's
+ * records their general handlers, for good (b->flat 0). */
+void db_flat_entry(struct cpu *c, struct dblock *b);
 
 static inline struct dblock *db_slot(struct dbtab *t, const uint8_t *p)
 {

@@ -34,18 +34,43 @@ void dc_destroy(struct dcache *dc)
     free(dc);
 }
 
+/* seg_lin's fast case (decode.h): a present, writable, expand-up data segment needs only
+ * its limit compared, unless a 486 alignment check could fault (ac) */
+static bool seg_ac(const struct cpu *c)
+{
+    return (c->eflags & FL_AC) && c->model >= CPU_486 && (c->cr0 & CR0_AM) && c->cpl == 3;
+}
+static bool seg_fast(const struct cpu *c, const struct cpu_seg *s, bool ac)
+{
+    return !ac && (s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks);
+}
+
+/* flat (base 0, limit 4 GiB - 1): not even the limit compare (dc_ops.h, dc_seg_flat) */
+static bool seg_flat(const struct cpu *c, const struct cpu_seg *s, bool ac)
+{
+    return seg_fast(c, s, ac) && s->base == 0 && s->limit == 0xFFFFFFFFu;
+}
+
+void dc_seg_learn_set(struct cpu *c, unsigned set)
+{
+    bool ac = seg_ac(c);
+    for (; set; set &= set - 1) {
+        int sreg = __builtin_ctz(set);
+        const struct cpu_seg *s = &c->seg[sreg];
+        c->dc_seg_end[sreg] = seg_fast(c, s, ac) ? (uint64_t)s->limit + 1 : 0;
+        uint8_t bit = (uint8_t)(1u << sreg);
+        c->dc_notflat = (uint8_t)(seg_flat(c, s, ac) ? c->dc_notflat & ~bit : c->dc_notflat | bit);
+    }
+}
+
 void dc_seg_learn(struct cpu *c, int sreg)
 {
-    /* seg_lin's fast case (decode.h): a present, writable, expand-up data segment needs
-     * only its limit compared, unless a 486 alignment check could fault */
-    const struct cpu_seg *s = &c->seg[sreg];
-    bool ac = (c->eflags & FL_AC) && c->model >= CPU_486 && (c->cr0 & CR0_AM) && c->cpl == 3;
-    bool fast = !ac && (s->attr & 0x1E) == 0x12 && (s->valid || !c->pm_checks);
-    c->dc_seg_end[sreg] = fast ? (uint64_t)s->limit + 1 : 0;
-    /* flat (base 0, limit 4 GiB - 1): not even the limit compare (dc_ops.h, dc_seg_flat) */
-    uint8_t bit = (uint8_t)(1u << sreg);
-    c->dc_flat = (uint8_t)(fast && s->base == 0 && s->limit == 0xFFFFFFFFu ? c->dc_flat | bit
-                                                                          : c->dc_flat & ~bit);
+    dc_seg_learn_set(c, 1u << sreg);
+}
+
+bool dc_seg_flat_now(const struct cpu *c, int sreg)
+{
+    return seg_flat(c, &c->seg[sreg], seg_ac(c));
 }
 
 void dc_interp(struct cpu *c, const struct dinsn *d)

@@ -54,9 +54,9 @@ void dc_exec(struct cpu *c, const struct dinsn *d)
     }
 }
 
-/* The label tables of the two copies of the run loop (dc_run.h), [copy][loop], which each
- * hands over when called without a CPU. */
-static const void *const *dc_run_labels[2][2];
+/* The label tables of the two copies of the run loop (dc_run.h), [copy][flat][loop], which
+ * each hands over when called without a CPU. */
+static const void *const *dc_run_labels[2][2][2];
 
 /* The run loop, once per kind of replacement policy (dc_run.h). */
 #define DC_RUN_NAME dc_run_plain
@@ -70,13 +70,13 @@ static const void *const *dc_run_labels[2][2];
 #undef DC_RUN_NAME
 #undef DC_RUN_TOUCH
 
-const void *dc_run_label(int k, unsigned op, bool loop)
+const void *dc_run_label(int k, unsigned op, bool loop, bool flat)
 {
-    if (!dc_run_labels[k][0]) {
+    if (!dc_run_labels[k][0][0]) {
         dc_run_plain(NULL, 0);
         dc_run_touch(NULL, 0);
     }
-    return dc_run_labels[k][loop][op];
+    return dc_run_labels[k][flat][loop][op];
 }
 
 void dc_run(struct cpu *c, uint64_t limit)

@@ -57,6 +57,10 @@ static inline struct mmu_fast *dc_fast_slot(struct cpu *c, int acc, uint32_t lin
 struct dc_acc {
     bool left;  /* set when an access left the fast path (see below) */
     bool touch; /* the MMU's touch_on_hit, a constant in each copy of the run loop */
+    bool flat;  /* the record's segment is flat (dc_seg_flat): a constant in the run loop's
+                   _flat copies of the memory handlers, which a block's records use for a
+                   segment that was flat when it was built and which it checks on entry
+                   (dblock.h, struct dblock: flat) */
 };
 
 /* A fast slot's use (mmu_fast_use), with the touch test decided by the run loop's copy. */
@@ -74,11 +78,22 @@ static inline __attribute__((always_inline)) uint8_t *dc_fast_use(struct cpu *c,
  * matches it, and dc_flat_within sends it the long way before a miss is made. */
 static inline bool dc_seg_flat(const struct cpu *c, int sreg)
 {
-    return (c->dc_flat >> sreg) & 1;
+    return !((c->dc_notflat >> sreg) & 1);
 }
 static inline bool dc_flat_within(uint32_t off, unsigned n)
 {
     return off <= UINT32_MAX - (n - 1); /* off + n <= 2^32 */
+}
+
+/* The segment register of an access, on a cold path: a _flat handler (a->flat) reads it
+ * from the record there, so that its hot path, which does not need it, does not load it
+ * (every access with a struct dc_acc goes through d->seg). */
+static inline __attribute__((always_inline)) int dc_cold_sreg(const struct dinsn *d, int sreg,
+                                                              const struct dc_acc *a)
+{
+    if (a && a->flat)
+        return *(const volatile uint8_t *)&d->seg;
+    return sreg;
 }
 
 /* Where a decoded access of n bytes at off through sreg goes: a fast hit (*f the slot that
@@ -94,10 +109,11 @@ static inline bool dc_crosses(uint32_t lin, unsigned n)
 static inline __attribute__((always_inline)) enum dc_way dc_locate(struct cpu *c, int sreg,
                                                                    uint32_t off, unsigned n,
                                                                    int acc, bool crossing,
+                                                                   bool known_flat,
                                                                    uint32_t *lin,
                                                                    struct mmu_fast **f)
 {
-    if (likely(dc_seg_flat(c, sreg))) {
+    if (known_flat || likely(dc_seg_flat(c, sreg))) {
         *lin = off;
         *f = dc_fast_slot(c, acc, off);
         if (likely(mmu_fast_match(*f, off, n)))
@@ -156,7 +172,8 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
     {                                                                                       \
         uint32_t lin;                                                                       \
         struct mmu_fast *f;                                                                 \
-        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_READ, true, &lin, &f); \
+        enum dc_way way =                                                                   \
+            dc_locate(c, sreg, off, (bits) / 8, PW_ACC_READ, true, a && a->flat, &lin, &f); \
         if (likely(way == DC_HIT))                                                          \
             goto hit;                                                                       \
         if (unlikely(way == DC_LONG))                                                       \
@@ -177,7 +194,7 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
             return (uint##bits##_t)r;                                                       \
         }                                                                                   \
     cross: /* across a page, or past 4 GiB through a flat segment (the long way: #GP) */    \
-        if (dc_seg_flat(c, sreg) && !dc_flat_within(off, (bits) / 8))                       \
+        if (((a && a->flat) || dc_seg_flat(c, sreg)) && !dc_flat_within(off, (bits) / 8))   \
             goto longway;                                                                   \
         if (a)                                                                              \
             a->left = true;                                                                 \
@@ -191,7 +208,7 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
         if (a)                                                                              \
             a->left = true;                                                                 \
         dc_sync(c, d);                                                                      \
-        return dc_read##bits##_long(c, sreg, off);                                          \
+        return dc_read##bits##_long(c, dc_cold_sreg(d, sreg, a), off);                      \
     }                                                                                       \
     static inline __attribute__((always_inline)) void dc_write##bits(                       \
         struct cpu *c, const struct dinsn *d, int sreg, uint32_t off, uint##bits##_t v,     \
@@ -199,7 +216,8 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
     {                                                                                       \
         uint32_t lin;                                                                       \
         struct mmu_fast *f;                                                                 \
-        enum dc_way way = dc_locate(c, sreg, off, (bits) / 8, PW_ACC_WRITE, false, &lin, &f); \
+        enum dc_way way =                                                                   \
+            dc_locate(c, sreg, off, (bits) / 8, PW_ACC_WRITE, false, a && a->flat, &lin, &f); \
         if (likely(way == DC_HIT))                                                          \
             goto hit;                                                                       \
         if (unlikely(way == DC_LONG))                                                       \
@@ -221,7 +239,7 @@ static __attribute__((noinline)) uint32_t dc_read_general(struct cpu *c, const s
         if (a)                                                                              \
             a->left = true;                                                                 \
         dc_sync(c, d);                                                                      \
-        dc_write##bits##_long(c, sreg, off, v);                                             \
+        dc_write##bits##_long(c, dc_cold_sreg(d, sreg, a), off, v);                         \
     }
 DC_DEFINE_MEM(8)
 DC_DEFINE_MEM(16)
@@ -249,13 +267,16 @@ DC_DEFINE_MEM(32)
     X(d_mov_rr) X(d_mov_ri) X(d_mov_rr8) X(d_mov_ri8) X(d_lea)                          \
     X(d_shl_r) X(d_shr_r) X(d_sar_r)                                                    \
     X(d_nop) X(d_cwde) X(d_cdq) X(d_cld) X(d_std)
-#define DC_MEM_HANDLERS(X)                                                               \
+#define DC_MEM_HANDLERS(X) DC_MEM_FLAT_HANDLERS(X) DC_MEM_OTHER_HANDLERS(X)
+/* The memory handlers that the run loop also has in a version for a flat segment (struct
+ * dc_acc, flat): the plain loads and stores, the most common records by far. */
+#define DC_MEM_FLAT_HANDLERS(X) X(d_mov_rm) X(d_mov_mr) X(d_mov_rm_b) X(d_mov_mr_b)
+#define DC_MEM_OTHER_HANDLERS(X)                                                         \
     DC_ALU_MEM(X, add) DC_ALU_MEM(X, or) DC_ALU_MEM(X, adc) DC_ALU_MEM(X, sbb)          \
     DC_ALU_MEM(X, and) DC_ALU_MEM(X, sub) DC_ALU_MEM(X, xor) DC_ALU_MEM(X, cmp)         \
     X(d_test_mr) X(d_test_mi) X(d_test_mr8) X(d_test_mi8)                               \
     X(d_inc_m) X(d_dec_m) X(d_not_m) X(d_neg_m)                                         \
-    X(d_mov_rm) X(d_mov_mr) X(d_mov_mi) X(d_mov_rm8) X(d_mov_mr8) X(d_mov_mi8)          \
-    X(d_mov_rm_b) X(d_mov_mr_b)                                                         \
+    X(d_mov_mi) X(d_mov_rm8) X(d_mov_mr8) X(d_mov_mi8)                                  \
     X(d_movzx_b) X(d_movzx_w) X(d_movsx_b) X(d_movsx_w)                                 \
     X(d_shl_m) X(d_shr_m) X(d_sar_m)                                                    \
     X(d_setcc)

@@ -5,25 +5,34 @@
 static void DC_RUN_NAME(struct cpu *c, uint64_t limit)
 {
 #define DC_LABEL(name) &&B_##name,
+#define DC_LABEL_FLAT(name) &&B_##name##_flat,
 #define DC_FLABEL(name, first) &&B_##name,
 #define DC_FLABEL_Z(name, first) &&B_##name##_z, &&B_##name##_nz,
 #define DC_FLABEL_L(name, first) &&B_##name##_loop,
 #define DC_FLABEL_ZL(name, first) &&B_##name##_z_loop, &&B_##name##_nz_loop,
-    /* every op's handler; and the same with the fused pairs' versions for the last record
-     * of a block that loops onto itself (dblock.h, loop) */
-    static const void *const label[2][DC_OP_COUNT + 1] = {
-        {&&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL)
-         DC_FUSED(DC_FLABEL_Z) &&B_end},
-        {&&B_single, &&B_single, DC_HANDLERS(DC_LABEL) DC_FUSED(DC_FLABEL_L)
-         DC_FUSED(DC_FLABEL_ZL) &&B_end}};
+#define DC_TABLE(flat, fused, fused_z)                                                  \
+    {&&B_single, &&B_single, DC_REG_HANDLERS(DC_LABEL) DC_MEM_FLAT_HANDLERS(flat)      \
+     DC_MEM_OTHER_HANDLERS(DC_LABEL) DC_CTRL_HANDLERS(DC_LABEL) DC_FUSED(fused)        \
+     DC_FUSED(fused_z) &&B_end}
+    /* [flat][loop]: every op's handler; with loop, the fused pairs' versions for the last
+     * record of a block that loops onto itself (dblock.h, loop); with flat, the versions of
+     * DC_MEM_FLAT_HANDLERS for a segment known to be flat (dc_ops.h, struct dc_acc) */
+    static const void *const label[2][2][DC_OP_COUNT + 1] = {
+        {DC_TABLE(DC_LABEL, DC_FLABEL, DC_FLABEL_Z),
+         DC_TABLE(DC_LABEL, DC_FLABEL_L, DC_FLABEL_ZL)},
+        {DC_TABLE(DC_LABEL_FLAT, DC_FLABEL, DC_FLABEL_Z),
+         DC_TABLE(DC_LABEL_FLAT, DC_FLABEL_L, DC_FLABEL_ZL)}};
+#undef DC_TABLE
 #undef DC_LABEL
+#undef DC_LABEL_FLAT
 #undef DC_FLABEL
 #undef DC_FLABEL_Z
 #undef DC_FLABEL_L
 #undef DC_FLABEL_ZL
     if (unlikely(!c)) { /* (dc_run_label: the handlers' addresses, once) */
-        dc_run_labels[DC_RUN_TOUCH][0] = label[0];
-        dc_run_labels[DC_RUN_TOUCH][1] = label[1];
+        for (int flat = 0; flat < 2; flat++)
+            for (int loop = 0; loop < 2; loop++)
+                dc_run_labels[DC_RUN_TOUCH][flat][loop] = label[flat][loop];
         return;
     }
     struct dbtab *bt = ((struct dcache *)c->internal)->blocks;
@@ -74,6 +83,8 @@ lookup:
     }
     if (unlikely(b->n == 0))
         goto interpret; /* (it may change anything the loop keeps) */
+    if (unlikely(b->flat & c->dc_notflat))
+        db_flat_entry(c, b); /* its flat segments learnt, or its records made general */
     if (unlikely((uint64_t)off0 + b->span > c->fw_n || c->icount + b->n > limit)) {
         /* one instruction on its own, then the checks of the outer part */
         c->insn_eip = eip0;
@@ -147,16 +158,18 @@ lookup:
 /* A data record: the checks of DB_CHECK_SLOW only when one of its accesses left the fast
  * path (a.left), which the compiler knows to be false on the way from a fast hit, so that the
  * fast way goes straight on to the next record. */
-#define DB_MEM(name)                                            \
-    B_##name: {                                                 \
-        struct dc_acc a = {.left = false, .touch = touch};      \
-        name(c, d, &a);                                         \
-        DB_TOUCH_CODE();                                        \
-        if (unlikely(a.left))                                   \
-            DB_CHECK_SLOW();                                    \
-    }                                                           \
-    d++;                                                        \
+#define DB_MEM_AS(name, sfx, is_flat)                                            \
+    B_##name##sfx: {                                                             \
+        struct dc_acc a = {.left = false, .touch = touch, .flat = is_flat};      \
+        name(c, d, &a);                                                          \
+        DB_TOUCH_CODE();                                                         \
+        if (unlikely(a.left))                                                    \
+            DB_CHECK_SLOW();                                                     \
+    }                                                                            \
+    d++;                                                                         \
     goto *d->run[DC_RUN_TOUCH];
+#define DB_MEM(name) DB_MEM_AS(name, , false)
+#define DB_MEM_FLAT(name) DB_MEM_AS(name, , false) DB_MEM_AS(name, _flat, true)
 /* The stack records: PUSH/POP/LEAVE go on within the block like memory records; the others
  * (CALL, RET, indirect JMP and CALL) are control transfers that end it. */
 #define DB_STACK(name)                          \
@@ -174,11 +187,14 @@ lookup:
     name(c, d);             \
     goto transfer;
     DC_REG_HANDLERS(DB_REG)
-    DC_MEM_HANDLERS(DB_MEM)
+    DC_MEM_FLAT_HANDLERS(DB_MEM_FLAT)
+    DC_MEM_OTHER_HANDLERS(DB_MEM)
     DC_STACK_HANDLERS(DB_STACK)
     DC_JUMP_HANDLERS(DB_JUMP)
 #undef DB_REG
 #undef DB_MEM
+#undef DB_MEM_FLAT
+#undef DB_MEM_AS
 #undef DB_STACK
 #undef DB_JUMP
 

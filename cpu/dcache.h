@@ -69,8 +69,9 @@ struct dcache {
 
 /* dc_exec.c: the address of op's handler in copy k of the block run loop (0 plain, 1
  * touch), for struct dinsn's run[]; loop: the version for the fused pair that ends a block
- * looping onto itself (cpu/dblock.h). */
-const void *dc_run_label(int k, unsigned op, bool loop);
+ * looping onto itself (cpu/dblock.h); flat: a memory handler's version for a segment known
+ * to be flat (dc_ops.h, struct dc_acc). */
+const void *dc_run_label(int k, unsigned op, bool loop, bool flat);
 
 /* dc_decode.c */
 struct dcache *dc_create(void);
@@ -118,13 +119,17 @@ static inline bool dc_match(const struct dinsn *d, const uint8_t *p)
 static inline void dc_seg_forget(struct cpu *c)
 {
     memset(c->dc_seg_end, 0, sizeof c->dc_seg_end);
-    c->dc_flat = 0;
+    c->dc_notflat = 0xFF;
     c->dc_user = cpu_user(c);
     c->dc_fast[PW_ACC_READ] = c->mmu->fast[PW_ACC_READ][c->dc_user];
     c->dc_fast[PW_ACC_WRITE] = c->mmu->fast[PW_ACC_WRITE][c->dc_user];
     c->dc_rquick = mmu_read_quick_of[c->dc_user];
 }
 void dc_seg_learn(struct cpu *c, int sreg);
+/* The same for each segment register in set (bit i: enum seg i). */
+void dc_seg_learn_set(struct cpu *c, unsigned set);
+/* Whether dc_seg_learn would find sreg flat now (base 0, limit 4 GiB - 1, the fast case). */
+bool dc_seg_flat_now(const struct cpu *c, int sreg);
 
 /* The interpreter's entry for one instruction at CS:EIP (c->insn_eip is set). */
 void cpu_exec_insn_decode(struct cpu *c);

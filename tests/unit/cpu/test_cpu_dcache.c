@@ -184,6 +184,65 @@ static void run_flat_wrap(int stepped, int write)
     tm_free(t);
 }
 
+/* A block whose load or store was built for a flat DS (its _flat handler, cpu/dblock.h:
+ * flat) runs again after DS changed: with a base, the access must add it; with a limit, the
+ * access beyond it must fault (#GP(0) at that instruction), as the interpreter has it. The
+ * loop reads (or writes EAX) at EBX + 4k, k = 0..3, adding what it read to EDX. */
+static void run_flat_then_not(int write)
+{
+    const uint8_t code[] = {
+        write ? 0x89 : 0x8B, 0x03, /* 2000 mov (%ebx),%eax or mov %eax,(%ebx) */
+        0x01, 0xC2,                /* 2002 add %eax,%edx */
+        0x83, 0xC3, 0x04,          /* 2004 add $4,%ebx */
+        0x49,                      /* 2007 dec %ecx */
+        0x75, 0xF6,                /* 2008 jnz 2000 */
+        0xF4,                      /* 200A hlt */
+    };
+    struct tmach *t = gp_machine(code, sizeof code);
+    struct cpu *c = &t->cpu;
+    for (uint32_t k = 0; k < 4; k++) {
+        tm_wr32(t, 0x30000 + 4 * k, 1u << k);        /* sum 0x0F */
+        tm_wr32(t, 0x31000 + 4 * k, 0x100u << k);    /* sum 0xF00 */
+    }
+    for (int pass = 0; pass < 3; pass++) {
+        if (pass == 1)
+            c->seg[SEG_DS].base = 0x1000; /* (limit still 4 GiB - 1) */
+        if (pass == 2) {
+            c->seg[SEG_DS].base = 0;
+            c->seg[SEG_DS].limit = 0x30007;
+        }
+        c->eip = 0x2000;
+        c->halted = false;
+        c->gpr[R_EAX] = 0x55u << pass;
+        c->gpr[R_EBX] = 0x30000;
+        c->gpr[R_ECX] = 4;
+        c->gpr[R_EDX] = 0;
+        uint64_t ic = c->icount;
+        CHECK_EQ(tm_run(t, 100), CPU_STOP_HALT);
+        if (pass < 2) {
+            CHECK_EQ(c->eip, 0x200B);
+            CHECK_EQ(c->icount - ic, 21);
+            uint32_t at = pass ? 0x31000 : 0x30000;
+            if (write) {
+                for (uint32_t k = 0; k < 4; k++)
+                    CHECK_EQ(tm_rd32(t, at + 4 * k), 0x55u << pass);
+                CHECK_EQ(c->gpr[R_EDX], 4 * (0x55u << pass));
+            } else {
+                CHECK_EQ(c->gpr[R_EDX], pass ? 0xF00u : 0x0Fu);
+            }
+        } else {
+            CHECK_EQ(c->eip, 0x4001); /* the #GP handler's hlt */
+            CHECK_EQ(c->icount - ic, 11); /* two passes of five, the handler's hlt */
+            CHECK_EQ(c->gpr[R_EBX], 0x30008);
+            CHECK_EQ(tm_rd32(t, 0x90000 - 12), 0x2000); /* pushed EIP: the access itself */
+            CHECK_EQ(tm_rd32(t, 0x90000 - 16), 0);      /* error code */
+            if (write)
+                CHECK_EQ(tm_rd32(t, 0x30008), 0x55u); /* as the first run left it */
+        }
+    }
+    tm_free(t);
+}
+
 /* Fused pairs (a flag-setting register instruction + Jcc in one record): the boundary
  * between the two stays an instruction boundary. A budget that ends between them stops
  * there; a Jcc that faults reports its own EIP with the first instruction retired. */
@@ -240,6 +299,7 @@ int main(void)
     for (int w = 0; w < 2; w++) {
         run_flat_wrap(0, w);
         run_flat_wrap(1, w);
+        run_flat_then_not(w);
     }
     return test_summary("test_cpu_dcache");
 }
