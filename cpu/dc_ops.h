@@ -49,7 +49,7 @@ static inline __attribute__((always_inline)) void dc_sync(struct cpu *c, const s
 /* The MMU's fast slot of lin in its table for the running privilege (dc_seg_forget). */
 static inline struct mmu_fast *dc_fast_slot(struct cpu *c, int acc, uint32_t lin)
 {
-    return c->dc_fast[acc] + ((lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1));
+    return (struct mmu_fast *)(void *)((char *)c->dc_fast[acc] + mmu_fast_offset(lin));
 }
 
 /* What a record's accesses share with the run loop (a memory handler's third argument;

@@ -288,6 +288,14 @@ const struct mmu_tlb_entry *mmu_tlb_peek(const struct mmu *m, uint32_t lin);
 /* Replacement bookkeeping on a fast hit of an entry other than the last one used. */
 void mmu_tlb_touch(struct mmu *m, int32_t idx);
 
+/* The byte offset of lin's slot in a fast table: its index times 16, from lin in one shift
+ * and one mask (the CPU's block loop indexes its tables so). */
+_Static_assert(sizeof(struct mmu_fast) == 16, "a fast slot is 16 bytes");
+static inline uintptr_t mmu_fast_offset(uint32_t lin)
+{
+    return (lin >> (PAGE_SHIFT - 4)) & ((MMU_FAST_SIZE - 1) << 4);
+}
+
 static inline struct mmu_fast *mmu_fast_slot(struct mmu *m, int acc, bool user, uint32_t lin)
 {
     return &m->fast[acc][user][(lin >> PAGE_SHIFT) & (MMU_FAST_SIZE - 1)];
