@@ -418,11 +418,13 @@ COMMIT_FNS(user, true)
             quick_commit(m, lin, PW_ACC_READ, user, cpte, addend, QUICK_FREE, valid, true);  \
         return moved | mmu_load_host((const uint8_t *)(addend + lin), (bits) / 8);           \
     }                                                                                        \
-    static MMU_ALWAYS_INLINE uint64_t read_##name##bits##_in(struct mmu *m, uint32_t lin, bool within) \
+    static MMU_ALWAYS_INLINE uint64_t read_##name##bits##_in(struct mmu *m, uint32_t lin,      \
+                                                             bool within)                    \
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl, within))) \
+        if (!MMU_LIKELY(                                                                     \
+                quick_check(m, lin, PW_ACC_READ, user, (bits) / 8, &cpte, &hl, within)))     \
             return MMU_MISS_SLOW | lin;                                                      \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         MMU_SCALAR(addend); /* hl is addend + lin below: one register less */                \
