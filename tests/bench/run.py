@@ -19,6 +19,11 @@ The bundled kernel (build/guest-kernel/disk.img) adds two rows:
     the next prompt, with the fault count the program prints.
 Bochs has no row there (it would need its serial port on a pty).
 
+Each round also runs bench_host (tests/bench/host/): a fixed, throughput-bound C loop whose
+time says how much of the core this process had while the round ran (another hardware
+thread on the same core, in this machine or the host's, slows it by up to ~40 %; such code,
+pagewalk's included, slows with it, QEMU's much less). The table reports its spread.
+
 Results go to stdout and to <build>/bench-results.json. Nothing here is a test: no
 thresholds, no exit status from speed."""
 import argparse
@@ -90,8 +95,20 @@ def run_once(cmd, timeout):
     return dt, (m.group(1), int(m.group(2)), m.group(3)) if m else None, out
 
 
-def measure(emus, images, runs, timeout, tmp, log):
+def host_check(host):
+    """Milliseconds that bench_host's loop took just now, or None."""
+    if not host:
+        return None
+    try:
+        out = subprocess.run([host], stdout=subprocess.PIPE, text=True, timeout=60).stdout
+        return float(out.split()[1])
+    except (OSError, subprocess.SubprocessError, IndexError, ValueError):
+        return None
+
+
+def measure(emus, images, runs, timeout, tmp, log, host=None, host_ms=None):
     """Returns {emulator: {workload: {'times': [...], 'insns': n, 'check': hex} or {'error': text}}}.
+    With host (bench_host's path), each round starts with a host check, appended to host_ms.
 
     The runs are interleaved: round i runs every emulator once on every workload (the empty
     image first), so that whatever drifts on the host over the series (other load, clock)
@@ -102,6 +119,9 @@ def measure(emus, images, runs, timeout, tmp, log):
     info = {n: {} for n, _ in emus}
     errors = {n: {} for n, _ in emus}
     for _ in range(runs):
+        ms = host_check(host)
+        if ms is not None and host_ms is not None:
+            host_ms.append(ms)
         for name, make_cmd in emus:
             for w in order:
                 if w in errors[name] or 'empty' in errors[name]:
@@ -337,13 +357,13 @@ def print_kernel(kres, forks):
 
 
 def run_workloads(args, pw):
-    """The workload table. Returns (table, errors, raw results)."""
+    """The workload table. Returns (table, errors, raw results, host checks in ms)."""
     imgdir = os.path.join(args.build, 'tests', 'bench', 'workloads')
     images = {w: os.path.abspath(os.path.join(imgdir, f'bench-{w}.img')) for w in ['empty'] + WORKLOADS}
     missing = [p for p in images.values() if not os.path.exists(p)]
     if missing:
         print(f'bench: missing images ({missing[0]}): build the bench-images target first')
-        return {}, {}, {}
+        return {}, {}, {}, []
 
     emus = []
     if os.path.exists(pw):
@@ -359,9 +379,12 @@ def run_workloads(args, pw):
 
     print('running ' + ', '.join(n for n, _ in emus) + f' ({args.runs} rounds, interleaved) ...',
           flush=True)
+    host = os.path.join(args.build, 'tests', 'bench', 'host', 'bench_host')
+    host_ms = []
     with tempfile.TemporaryDirectory() as tmp:
         results = measure(emus, images, args.runs, args.timeout, tmp,
-                          lambda s: print(s, flush=True))
+                          lambda s: print(s, flush=True), host if os.path.exists(host) else None,
+                          host_ms)
 
     pw_default = 'pagewalk tlb=386 default'
     print()
@@ -394,6 +417,14 @@ def run_workloads(args, pw):
                 m = mips(results[n], w) if n in results else None
                 cells.append(f'{m[0]:16.1f}' if m else f'{"n/a":>16}')
             print(f'{w:11} ' + ' '.join(cells))
+    if host_ms:
+        best = min(host_ms)
+        print()
+        print('host check (bench_host, once per round): ' +
+              ', '.join(f'{ms:.1f}' for ms in host_ms) + ' ms, so the core ran at ' +
+              ', '.join(f'{100 * best / ms:.0f} %' for ms in host_ms) + ' of the best of these')
+        print('  (well under 100 %: another hardware thread shared the core; pagewalk slows with'
+              ' it, QEMU much less)')
     errors = {n: {w: r['error'] for w, r in res.items() if 'error' in r} for n, res in results.items()}
     errors = {n: e for n, e in errors.items() if e}
     if errors:
@@ -401,7 +432,7 @@ def run_workloads(args, pw):
         for n, e in errors.items():
             for w, text in e.items():
                 print(f'{n}: {w}: {text}')
-    return table, errors, results
+    return table, errors, results, host_ms
 
 
 def main():
@@ -421,9 +452,9 @@ def main():
     pw = os.path.abspath(os.path.join(args.build, 'pagewalk'))
     if not os.path.exists(pw):
         print(f'bench: {pw} not built: pagewalk rows are n/a')
-    table, errors, results = {}, {}, {}
+    table, errors, results, host_ms = {}, {}, {}, []
     if not args.no_workloads:
-        table, errors, results = run_workloads(args, pw)
+        table, errors, results, host_ms = run_workloads(args, pw)
     kernel = None
     disk = os.path.abspath(os.path.join(args.build, 'guest-kernel', 'disk.img'))
     if not args.no_kernel:
@@ -446,6 +477,7 @@ def main():
     out = os.path.join(args.build, 'bench-results.json')
     with open(out, 'w') as f:
         json.dump({'runs': args.runs, 'workloads': table, 'errors': errors, 'kernel': kernel,
+                   'host_check_ms': host_ms,
                    'raw_times': {n: {w: r.get('times') for w, r in res.items()} for n, res in results.items()},
                    'mmu_bench': mmu_out}, f, indent=1)
     print(f'\nresults written to {out}')
