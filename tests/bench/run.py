@@ -19,12 +19,6 @@ The bundled kernel (build/guest-kernel/disk.img) adds two rows:
     the next prompt, with the fault count the program prints.
 Bochs has no row there (it would need its serial port on a pty).
 
-Right before each run of pagewalk with its default TLB, bench_host (tests/bench/host/) runs a
-fixed, throughput-bound C loop (~30 ms) whose time says how much of the core a process had
-just then: another hardware thread on the same core, in this machine or on the host under
-it, slows such a loop by up to ~40 %, and pagewalk's loops with it (QEMU's much less). The
-table reports the spread.
-
 Results go to stdout and to <build>/bench-results.json. Nothing here is a test: no
 thresholds, no exit status from speed."""
 import argparse
@@ -42,7 +36,6 @@ import time
 WORKLOADS = ['alu', 'mem', 'tlbflush', 'strings', 'taskswitch']
 LINE = re.compile(r'bench (\w+) insns=(\d+) check=([0-9a-f]{8})')
 PW_TLB_MODES = [('off', 'off'), ('386 default', None), ('ideal', 'ideal')]
-HOST_WATCHED = 'pagewalk tlb=386 default'  # the runs that a host check precedes
 
 
 def bochs_cmd(img, tmp):
@@ -97,21 +90,8 @@ def run_once(cmd, timeout):
     return dt, (m.group(1), int(m.group(2)), m.group(3)) if m else None, out
 
 
-def host_check(host):
-    """Milliseconds that bench_host's loop took just now, or None."""
-    if not host:
-        return None
-    try:
-        out = subprocess.run([host], stdout=subprocess.PIPE, text=True, timeout=60).stdout
-        return float(out.split()[1])
-    except (OSError, subprocess.SubprocessError, IndexError, ValueError):
-        return None
-
-
-def measure(emus, images, runs, timeout, tmp, log, host=None, host_ms=None):
+def measure(emus, images, runs, timeout, tmp, log):
     """Returns {emulator: {workload: {'times': [...], 'insns': n, 'check': hex} or {'error': text}}}.
-    With host (bench_host's path), a host check runs right before each run of the emulator
-    named HOST_WATCHED, its time appended to host_ms[workload].
 
     The runs are interleaved: round i runs every emulator once on every workload (the empty
     image first), so that whatever drifts on the host over the series (other load, clock)
@@ -126,10 +106,6 @@ def measure(emus, images, runs, timeout, tmp, log, host=None, host_ms=None):
             for w in order:
                 if w in errors[name] or 'empty' in errors[name]:
                     continue
-                if name == HOST_WATCHED and host_ms is not None:
-                    ms = host_check(host)
-                    if ms is not None:
-                        host_ms.setdefault(w, []).append(ms)
                 dt, got, out = run_once(make_cmd(images[w], tmp), timeout)
                 if not got or got[0] != w:
                     errors[name][w] = out.strip().splitlines()[-1] if out.strip() else 'no output'
@@ -361,13 +337,13 @@ def print_kernel(kres, forks):
 
 
 def run_workloads(args, pw):
-    """The workload table. Returns (table, errors, raw results, host checks in ms)."""
+    """The workload table. Returns (table, errors, raw results)."""
     imgdir = os.path.join(args.build, 'tests', 'bench', 'workloads')
     images = {w: os.path.abspath(os.path.join(imgdir, f'bench-{w}.img')) for w in ['empty'] + WORKLOADS}
     missing = [p for p in images.values() if not os.path.exists(p)]
     if missing:
         print(f'bench: missing images ({missing[0]}): build the bench-images target first')
-        return {}, {}, {}, {}
+        return {}, {}, {}
 
     emus = []
     if os.path.exists(pw):
@@ -383,12 +359,9 @@ def run_workloads(args, pw):
 
     print('running ' + ', '.join(n for n, _ in emus) + f' ({args.runs} rounds, interleaved) ...',
           flush=True)
-    host = os.path.join(args.build, 'tests', 'bench', 'host', 'bench_host')
-    host_ms = {}
     with tempfile.TemporaryDirectory() as tmp:
         results = measure(emus, images, args.runs, args.timeout, tmp,
-                          lambda s: print(s, flush=True), host if os.path.exists(host) else None,
-                          host_ms)
+                          lambda s: print(s, flush=True))
 
     pw_default = 'pagewalk tlb=386 default'
     print()
@@ -421,15 +394,6 @@ def run_workloads(args, pw):
                 m = mips(results[n], w) if n in results else None
                 cells.append(f'{m[0]:16.1f}' if m else f'{"n/a":>16}')
             print(f'{w:11} ' + ' '.join(cells))
-    if host_ms:
-        best = min(ms for v in host_ms.values() for ms in v)
-        print()
-        print(f'host check before each pagewalk run (bench_host; best {best:.1f} ms): the core ran at')
-        for w in ['empty'] + WORKLOADS:
-            if w in host_ms:
-                print(f'  {w:11} ' + ' '.join(f'{100 * best / ms:4.0f}%' for ms in host_ms[w]))
-        print('  of that best (well under 100 %: another hardware thread shared the core; pagewalk'
-              ' slows with it, QEMU much less)')
     errors = {n: {w: r['error'] for w, r in res.items() if 'error' in r} for n, res in results.items()}
     errors = {n: e for n, e in errors.items() if e}
     if errors:
@@ -437,7 +401,7 @@ def run_workloads(args, pw):
         for n, e in errors.items():
             for w, text in e.items():
                 print(f'{n}: {w}: {text}')
-    return table, errors, results, host_ms
+    return table, errors, results
 
 
 def main():
@@ -457,9 +421,9 @@ def main():
     pw = os.path.abspath(os.path.join(args.build, 'pagewalk'))
     if not os.path.exists(pw):
         print(f'bench: {pw} not built: pagewalk rows are n/a')
-    table, errors, results, host_ms = {}, {}, {}, {}
+    table, errors, results = {}, {}, {}
     if not args.no_workloads:
-        table, errors, results, host_ms = run_workloads(args, pw)
+        table, errors, results = run_workloads(args, pw)
     kernel = None
     disk = os.path.abspath(os.path.join(args.build, 'guest-kernel', 'disk.img'))
     if not args.no_kernel:
@@ -482,7 +446,6 @@ def main():
     out = os.path.join(args.build, 'bench-results.json')
     with open(out, 'w') as f:
         json.dump({'runs': args.runs, 'workloads': table, 'errors': errors, 'kernel': kernel,
-                   'host_check_ms': host_ms,
                    'raw_times': {n: {w: r.get('times') for w, r in res.items()} for n, res in results.items()},
                    'mmu_bench': mmu_out}, f, indent=1)
     print(f'\nresults written to {out}')
