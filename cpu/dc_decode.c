@@ -59,7 +59,8 @@ void dc_seg_learn_set(struct cpu *c, unsigned set)
         const struct cpu_seg *s = &c->seg[sreg];
         c->dc_seg_end[sreg] = seg_fast(c, s, ac) ? (uint64_t)s->limit + 1 : 0;
         uint8_t bit = (uint8_t)(1u << sreg);
-        c->dc_notflat = (uint8_t)(seg_flat(c, s, ac) ? c->dc_notflat & ~bit : c->dc_notflat | bit);
+        c->dc_notflat =
+            (uint8_t)(seg_flat(c, s, ac) ? c->dc_notflat & ~bit : c->dc_notflat | bit);
     }
 }
 

@@ -115,7 +115,8 @@ static inline bool dc_match(const struct dinsn *d, const uint8_t *p)
  * segment register while they run (none of them changes a segment register, CPL, CR0 or
  * EFLAGS): dc_seg_forget before they start; the first access through a segment register
  * takes the long way and then records (dc_seg_learn, dc_decode.c) whether the next may
- * skip to the limit compare. */
+ * skip to the limit compare, or to no check at all (flat). A block whose records take a
+ * segment to be flat learns it on entry (dblock.h: db_flat_entry). */
 static inline void dc_seg_forget(struct cpu *c)
 {
     memset(c->dc_seg_end, 0, sizeof c->dc_seg_end);

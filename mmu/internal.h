@@ -246,8 +246,9 @@ static MMU_ALWAYS_INLINE void mmu_tlb_set_lin(struct mmu *m, uint32_t idx, uint3
         m->tlb_lin[idx] = lin;
 }
 
-/* Enters a translation (after a miss), evicting by policy when needed. Returns its index. */
-int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte);
+/* Enters a translation (after a miss; pte as cached, its frame included), evicting by
+ * policy when needed. Returns its index. */
+int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t pte);
 /* Publishes PW_EV_TLB_FILL or PW_EV_TLB_EVICT for entry e at (set, way). */
 void mmu_tlb_publish(struct mmu *m, enum pw_event_kind kind, const struct mmu_tlb_entry *e, int set,
                      int way);
@@ -400,11 +401,10 @@ static MMU_ALWAYS_INLINE unsigned mmu_tlb_pick_victim(struct mmu *m, unsigned se
 /* mmu_tlb_fill for the set-associative TLB (and TLB_OFF, which keeps nothing), inline for
  * the miss path: pick the victim, evict it (statistics, event, its fast slots), enter the
  * translation as the set's most recent. TLB_IDEAL goes to mmu_tlb_fill. */
-static MMU_ALWAYS_INLINE int32_t mmu_tlb_fill_inline(struct mmu *m, uint32_t lin, uint32_t phys,
-                                                     uint32_t pte)
+static MMU_ALWAYS_INLINE int32_t mmu_tlb_fill_inline(struct mmu *m, uint32_t lin, uint32_t pte)
 {
     if (!MMU_LIKELY(m->cfg.mode == TLB_SETASSOC))
-        return m->cfg.mode == TLB_OFF ? -1 : mmu_tlb_fill(m, lin, phys, pte);
+        return m->cfg.mode == TLB_OFF ? -1 : mmu_tlb_fill(m, lin, pte);
     lin &= PAGE_MASK;
     bool masked = mmu_tlb_masked(m);
     unsigned set = (lin >> PAGE_SHIFT) & (m->cfg.sets - 1);

@@ -392,7 +392,7 @@ static MMU_ALWAYS_INLINE unsigned quick_set_valid(const struct mmu *m, uint32_t 
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_FETCH, user, 1, &cpte, &hl, true)))             \
+        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_FETCH, user, 1, &cpte, &hl, true)))       \
             return mmu_fetch_general(m, lin, user, avail, faulted);                          \
         uintptr_t addend = (uintptr_t)hl - lin;                                              \
         commit_##name(m, lin, PW_ACC_FETCH, cpte, addend);                                   \
@@ -451,7 +451,8 @@ COMMIT_FNS(user, true)
     {                                                                                        \
         uint32_t cpte;                                                                       \
         uint8_t *hl;                                                                         \
-        if (!MMU_LIKELY(quick_check(m, lin, PW_ACC_WRITE, user, (bits) / 8, &cpte, &hl, false)))    \
+        if (!MMU_LIKELY(                                                                     \
+                quick_check(m, lin, PW_ACC_WRITE, user, (bits) / 8, &cpte, &hl, false)))     \
             return mmu_write_general(m, lin, (bits) / 8, user, v);                           \
         mmu_store_host(hl, (bits) / 8, v);                                                   \
         commit_##name(m, lin, PW_ACC_WRITE, cpte, (uintptr_t)hl - lin);                      \

@@ -287,7 +287,7 @@ static MMU_ALWAYS_INLINE bool translate(struct mmu *m, uint32_t lin, enum pw_acc
     if (!mmu_walk_inline(m, lin, acc, user, true, &w))
         return raise_pf(m, lin, w.err);
     *phys = w.phys;
-    *idx = mmu_tlb_fill_inline(m, lin, w.phys, cached_pte(&w, acc));
+    *idx = mmu_tlb_fill_inline(m, lin, cached_pte(&w, acc));
     return true;
 }
 

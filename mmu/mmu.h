@@ -89,7 +89,7 @@ struct mmu_tlb_entry {
 /* The page-aligned physical frame an entry translates to. */
 static inline uint32_t mmu_tlb_entry_phys(const struct mmu_tlb_entry *e)
 {
-    return e->pte & 0xFFFFF000u;
+    return e->pte & PAGE_MASK;
 }
 
 /* Fast table: direct mapped by (lin >> 12) & (MMU_FAST_SIZE - 1), one table per

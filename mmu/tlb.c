@@ -262,10 +262,10 @@ static int ideal_grow(struct mmu *m)
 }
 
 /* The set-associative case is mmu_tlb_fill_inline (internal.h); TLB_IDEAL is here. */
-int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys, uint32_t pte)
+int32_t mmu_tlb_fill(struct mmu *m, uint32_t lin, uint32_t pte)
 {
     if (m->cfg.mode != TLB_IDEAL)
-        return mmu_tlb_fill_inline(m, lin, phys, pte);
+        return mmu_tlb_fill_inline(m, lin, pte);
     lin &= PAGE_MASK;
     struct ideal_index *ix = m->ideal_index;
     int32_t idx;

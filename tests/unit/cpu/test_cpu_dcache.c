@@ -201,8 +201,8 @@ static void run_flat_then_not(int write)
     struct tmach *t = gp_machine(code, sizeof code);
     struct cpu *c = &t->cpu;
     for (uint32_t k = 0; k < 4; k++) {
-        tm_wr32(t, 0x30000 + 4 * k, 1u << k);        /* sum 0x0F */
-        tm_wr32(t, 0x31000 + 4 * k, 0x100u << k);    /* sum 0xF00 */
+        tm_wr32(t, 0x30000 + 4 * k, 1u << k);     /* sum 0x0F */
+        tm_wr32(t, 0x31000 + 4 * k, 0x100u << k); /* sum 0xF00 */
     }
     for (int pass = 0; pass < 3; pass++) {
         if (pass == 1)
