@@ -94,7 +94,8 @@ static void window_track(struct cpu *c, const struct mmu_fast *f)
 /* decode_reopen_window's tests and translation: false when no window can open at CS:EIP;
  * else *lin is its linear address and *use whether the fetch still owes the code page's
  * entry its use (the translation, when the fast table did not hold the page, was it). */
-static bool reopen_translate(struct cpu *c, uint32_t *lin, bool *use)
+static inline __attribute__((always_inline)) bool reopen_translate(struct cpu *c, uint32_t *lin,
+                                                                 bool *use)
 {
     const struct cpu_seg *cs = &c->seg[SEG_CS];
     uint32_t eip = c->eip;
