@@ -29,11 +29,22 @@ static bool db_op_flat(unsigned op)
     }
 }
 
-/* Record i's handlers in both copies of the run loop. */
-static void db_set_run(struct dblock *b, unsigned i, bool loop, bool flat)
+/* The records' handlers in both copies of the run loop, for its dispatch (struct dinsn,
+ * run[]). With flat, a record that has a version for a flat segment gets it when its
+ * segment is flat now, and b->flat says which segments the block so takes to be flat (the
+ * run loop checks them on entry); without, every record tests its segment. */
+static void db_handlers(const struct cpu *c, struct dblock *b, bool flat)
 {
-    b->d[i].run[0] = dc_run_label(0, b->d[i].op, loop, flat);
-    b->d[i].run[1] = dc_run_label(1, b->d[i].op, loop, flat);
+    b->flat = 0;
+    for (unsigned i = 0; i < b->nrec; i++) {
+        struct dinsn *d = &b->d[i];
+        bool loop = b->loop && i == b->nrec - 1u;
+        bool f = flat && db_op_flat(d->op) && dc_seg_flat_now(c, d->seg);
+        if (f)
+            b->flat |= (uint8_t)(1u << d->seg);
+        d->run[0] = dc_run_label(0, d->op, loop, f);
+        d->run[1] = dc_run_label(1, d->op, loop, f);
+    }
 }
 
 struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p, uint32_t room)
@@ -73,17 +84,10 @@ struct dblock *db_build(const struct cpu *c, struct dblock *b, const uint8_t *p,
         nrec = k + 1;
     }
 closed:
-    /* the records' handlers, for the run loop's dispatch (struct dinsn, run[]): the block
-     * keys on its own copy of the bytes below. A memory record whose segment is flat now
-     * gets the version that does not test it (the run loop checks on entry: b->flat). */
-    b->flat = 0;
-    for (unsigned i = 0; i < nrec; i++) {
-        const struct dinsn *d = &b->d[i];
-        bool flat = db_op_flat(d->op) && dc_seg_flat_now(c, d->seg);
-        if (flat)
-            b->flat |= (uint8_t)(1u << d->seg);
-        db_set_run(b, i, b->loop && i == nrec - 1, flat);
-    }
+    /* (the block keys on its own copy of the bytes below, so the records' key fields may
+     * hold their handlers) */
+    b->nrec = (uint8_t)nrec;
+    db_handlers(c, b, true);
     b->nbytes = (uint16_t)pos;
     b->n = (uint8_t)n;
     unsigned nw = (pos + 7) / 8;
@@ -101,12 +105,5 @@ void db_flat_entry(struct cpu *c, struct dblock *b)
     dc_seg_learn_set(c, b->flat & c->dc_notflat);
     if (!(b->flat & c->dc_notflat))
         return;
-    /* a segment is not flat now: the records test their segments again, as built without */
-    b->flat = 0;
-    for (unsigned i = 0; i < DB_MAX_INSN + 1; i++) {
-        bool last = b->d[i].op == DB_OP_END || db_ends_block(b->d[i].op);
-        db_set_run(b, i, b->loop && last && b->d[i].op != DB_OP_END, false);
-        if (last)
-            break;
-    }
+    db_handlers(c, b, false); /* a segment is not flat now: every record tests its own */
 }

@@ -36,6 +36,7 @@ struct dblock {
                                      one is the interpreter's */
     uint8_t loop;                 /* it ends in a fused pair whose jump goes back to its
                                      own first byte (db_build) */
+    uint8_t nrec;                 /* records, the DB_OP_END one included */
     uint8_t flat;                 /* segment registers (bit i: enum seg i) that its memory
                                      records take to be flat (their _flat handlers), as they
                                      were when it was built: the run loop checks them on
