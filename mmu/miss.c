@@ -172,7 +172,7 @@ static MMU_ALWAYS_INLINE bool quick_check(struct mmu *m, uint32_t lin, enum pw_a
                                           uint8_t **hl, bool within)
 {
     /* (within: the caller knows that the access stays in its page) */
-    if (!within && acc != PW_ACC_FETCH && !MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size))
+    if (!within && !MMU_LIKELY((lin & ~PAGE_MASK) <= PAGE_SIZE - size))
         return false; /* the access crosses a page */
 
     /* The walk (walk.c's rules), with nothing to set. A PDE equal to the last one that
